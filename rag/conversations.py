@@ -1,0 +1,85 @@
+"""Conversation history in SQLite (WAL), so several API workers can share it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from rag.errors import NotFound
+from rag.types import Turn
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS turns (
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL DEFAULT '[]',
+    created REAL NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+);
+"""
+
+
+class ConversationStore:
+    """Turns per conversation id; the last `max_turns` are the history a follow-up sees."""
+
+    def __init__(self, path: Path, max_turns: int = 6) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._max_turns = max_turns
+        self._local = threading.local()
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+        return db
+
+    @staticmethod
+    def new_id() -> str:
+        return uuid.uuid4().hex
+
+    def history(self, conversation_id: str) -> list[Turn]:
+        rows = self._connect().execute(
+            "SELECT question, answer FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
+            (conversation_id, self._max_turns),
+        ).fetchall()
+        return [Turn(q, a) for q, a in reversed(rows)]
+
+    def exists(self, conversation_id: str) -> bool:
+        row = self._connect().execute(
+            "SELECT 1 FROM turns WHERE conversation_id = ? LIMIT 1", (conversation_id,)
+        ).fetchone()
+        return row is not None
+
+    def require(self, conversation_id: str) -> None:
+        if not self.exists(conversation_id):
+            raise NotFound(f"conversation {conversation_id!r} not found")
+
+    def append(self, conversation_id: str, turn: Turn, citations: list[dict[str, object]]) -> None:
+        db = self._connect()
+        # BEGIN IMMEDIATE serialises writers across processes, so seq numbers never collide.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            (seq,) = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchone()
+            db.execute(
+                "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, seq, turn.question, turn.answer, json.dumps(citations), time.time()),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise

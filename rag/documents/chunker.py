@@ -1,0 +1,130 @@
+"""Split an article into overlapping chunks on sentence and paragraph boundaries.
+
+Each chunk is a contiguous span of the article, so its offsets let a citation quote the source
+exactly; relative dates inside it are resolved against the article's date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.documents.dates import DateMention, annotate, find_dates
+from rag.types import Chunk, Document
+
+# A sentence ends at . ! or ? (optionally closed by a quote or bracket) before whitespace and an
+# opening capital, digit or quote. Good enough for news prose; abbreviations just split early.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[A-Z0-9])")
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    paragraph_start: bool
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans of text[start:end], trimmed of surrounding whitespace."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    para_start = start
+    for para_end in [m.start() for m in _PARAGRAPH.finditer(text, start, end)] + [end]:
+        first = True
+        cursor = para_start
+        segment = text[para_start:para_end]
+        for match in _SENTENCE_END.finditer(segment):
+            cut = para_start + match.start()
+            _add_trimmed(spans, text, cursor, cut, first)
+            first = first and not spans
+            cursor = para_start + match.end()
+        _add_trimmed(spans, text, cursor, para_end, first)
+        next_para = _PARAGRAPH.search(text, para_end, end)
+        para_start = next_para.end() if next_para else para_end
+    return spans
+
+
+def _add_trimmed(spans: list[Span], text: str, start: int, end: int, paragraph_start: bool) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        first = paragraph_start or not spans
+        spans.append(Span(start, end, first))
+
+
+def chunk_document(doc: Document, max_chars: int = 800, overlap_chars: int = 200) -> list[Chunk]:
+    """Greedy packing of whole sentences up to `max_chars`, preferring paragraph breaks."""
+    mentions = find_dates(doc.text[doc.body_start :], doc.date)
+    mentions = [_shift(m, doc.body_start) for m in mentions]
+    sentences = _split_long(sentence_spans(doc.text, doc.body_start), doc.text, max_chars)
+    groups: list[list[Span]] = []
+    current: list[Span] = []
+    for sentence in sentences:
+        size = current[-1].end - current[0].start if current else 0
+        new_size = sentence.end - (current[0].start if current else sentence.start)
+        paragraph_break = sentence.paragraph_start and size >= max_chars * 0.6
+        if current and (new_size > max_chars or paragraph_break):
+            groups.append(current)
+            current = _overlap_tail(current, overlap_chars, sentence, max_chars)
+        current.append(sentence)
+    if current:
+        groups.append(current)
+    return [
+        _make_chunk(doc, i, len(groups), g[0].start, g[-1].end, mentions)
+        for i, g in enumerate(groups)
+    ]
+
+
+def _overlap_tail(group: list[Span], overlap_chars: int, nxt: Span, max_chars: int) -> list[Span]:
+    """The last sentences of the previous chunk that fit the overlap budget."""
+    tail: list[Span] = []
+    for span in reversed(group):
+        if nxt.end - span.start > max_chars or group[-1].end - span.start > overlap_chars:
+            break
+        tail.insert(0, span)
+    return tail
+
+
+def _split_long(spans: list[Span], text: str, max_chars: int) -> list[Span]:
+    """Break sentences longer than a chunk at word boundaries so no chunk overflows."""
+    out: list[Span] = []
+    for span in spans:
+        start = span.start
+        first = span.paragraph_start
+        while span.end - start > max_chars:
+            cut = text.rfind(" ", start, start + max_chars)
+            cut = cut if cut > start else start + max_chars
+            out.append(Span(start, cut, first))
+            first = False
+            start = cut + 1 if text[cut : cut + 1] == " " else cut
+        out.append(Span(start, span.end, first))
+    return out
+
+
+def _shift(m: DateMention, by: int) -> DateMention:
+    return DateMention(m.start + by, m.end + by, m.text, m.value, m.granularity, m.relative)
+
+
+def _make_chunk(
+    doc: Document, index: int, total: int, start: int, end: int, mentions: list[DateMention]
+) -> Chunk:
+    inside = [_shift(m, -start) for m in mentions if m.start >= start and m.end <= end]
+    text = doc.text[start:end]
+    return Chunk(
+        chunk_id=f"{doc.doc_id}-{doc.content_hash[:12]}-{index:04d}",
+        doc_id=doc.doc_id,
+        source=doc.source,
+        title=doc.title,
+        date=doc.date,
+        start=start,
+        end=end,
+        text=text,
+        annotated=annotate(text, inside),
+        dates=tuple(sorted({m.value for m in inside if m.granularity == "day"})),
+        content_hash=doc.content_hash,
+        index=index,
+        total=total,
+    )

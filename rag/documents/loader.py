@@ -1,0 +1,186 @@
+"""Read article files (plain text, Markdown, HTML) into `Document` values."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+from rag.errors import DocumentError
+from rag.types import Document
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+MAX_FILE_BYTES = 5_000_000
+
+# The corpus convention: an optional first line " date YYYY-MM-DD", often followed on the same
+# line by the article's first sentence.
+_DATE_HEADER = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4})-(\d{2})-(\d{2})\b[ \t]*")
+_HTML_DATE_META = re.compile(
+    r"""<meta[^>]+(?:name|property)=["'](?:date|article:published_time|pubdate)["'][^>]*"""
+    r"""content=["'](\d{4})-(\d{2})-(\d{2})""",
+    re.IGNORECASE,
+)
+
+
+def doc_id_for(source: str) -> str:
+    """Stable id from the source name, so re-ingesting a file replaces rather than duplicates."""
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
+
+
+def iter_article_paths(paths: list[Path]) -> Iterator[tuple[Path, str]]:
+    """Yield (file, source name) for each article; folders are walked in sorted order."""
+    for path in paths:
+        if not path.exists():
+            raise DocumentError(f"{path}: no such file or folder")
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            for file in files:
+                if file.suffix.lower() in SUPPORTED_SUFFIXES:
+                    yield file, file.relative_to(path).as_posix()
+        else:
+            yield path, path.name
+
+
+def _hidden(file: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in file.relative_to(root).parts)
+
+
+def load_document(path: Path, source: str | None = None) -> Document:
+    """Read one file; raise `DocumentError` with a one-line reason when it is unusable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DocumentError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return parse_document(data, source or path.name)
+
+
+def parse_document(data: bytes, source: str) -> Document:
+    suffix = Path(source).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise DocumentError(f"{source}: unsupported file type {suffix or '(none)'}; use {allowed}")
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"{source}: {len(data)} bytes is over the {MAX_FILE_BYTES} limit")
+    if b"\x00" in data[:8192]:
+        raise DocumentError(f"{source}: looks like a binary file, not an article")
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{source}: not UTF-8 text (bad byte at offset {exc.start}); re-save it as UTF-8"
+        ) from None
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if suffix in HTML_SUFFIXES:
+        text, published, body_start, title = _from_html(raw)
+    else:
+        published, body_start = _date_header(raw)
+        text = raw
+        title = _first_line(text[body_start:], markdown=suffix in {".md", ".markdown"})
+    if not text[body_start:].strip():
+        raise DocumentError(f"{source}: the file has no text")
+    return Document(
+        doc_id=doc_id_for(source),
+        source=source,
+        title=title,
+        date=published,
+        text=text,
+        body_start=body_start,
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _date_header(text: str) -> tuple[date | None, int]:
+    match = _DATE_HEADER.match(text)
+    if not match:
+        return None, 0
+    return _safe_date(*match.groups()), match.end()
+
+
+def _safe_date(year: str, month: str, day: str) -> date | None:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None  # a malformed header is treated as no date rather than rejecting the article
+
+
+def _first_line(body: str, *, markdown: bool) -> str:
+    """The first line that reads like a headline; one-word lines are page furniture."""
+    lines = [ln.strip().lstrip("#").strip() if markdown else ln.strip() for ln in body.split("\n")]
+    lines = [ln for ln in lines if ln]
+    for line in lines:
+        if len(line.split()) >= 3:
+            return line[:200]
+    return lines[0][:200] if lines else ""
+
+
+def _from_html(raw: str) -> tuple[str, date | None, int, str]:
+    published, header_end = _date_header(raw)
+    if published is None and (meta := _HTML_DATE_META.search(raw)):
+        published = _safe_date(*meta.groups())
+    parser = _TextExtractor()
+    parser.feed(raw[header_end:])
+    parser.close()
+    text = parser.text()
+    title = parser.title.strip() or _first_line(text, markdown=False)
+    return text, published, 0, title[:200]
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text with blank lines between blocks, so the chunker sees paragraphs."""
+
+    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+               "article", "header", "footer", "blockquote", "pre", "ul", "ol", "table"}
+    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._parts: list[str] = []
+        self._skip_depth = 0
+        self._in_title = False
+        self._in_h1 = False
+        self.title = ""
+        self._h1 = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in self._SKIP:
+            self._skip_depth += 1
+        elif tag in self._BLOCKS:
+            self._parts.append("\n\n")
+        if tag == "h1":
+            self._in_h1 = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in self._SKIP and self._skip_depth:
+            self._skip_depth -= 1
+        elif tag in self._BLOCKS:
+            self._parts.append("\n\n")
+        if tag == "h1":
+            self._in_h1 = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip_depth:
+            self._parts.append(re.sub(r"\s+", " ", data))
+            if self._in_h1:
+                self._h1 += data
+
+    def text(self) -> str:
+        joined = "".join(self._parts)
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", joined)]
+        if not self.title.strip():
+            self.title = self._h1
+        return "\n\n".join(p for p in paragraphs if p)

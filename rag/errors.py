@@ -1,0 +1,32 @@
+"""Errors raised by the library, each with a message that says what to do.
+
+The CLI prints `str(error)` on one line; the HTTP layer maps the classes to status codes once.
+"""
+
+
+class RagError(Exception):
+    """Base class: anything the user can fix or must be told about."""
+
+
+class InvalidInput(RagError):
+    """The question, file or request is unusable as given (HTTP 400/413/415/422)."""
+
+
+class DocumentError(InvalidInput):
+    """A file could not be read as an article (missing, binary, not UTF-8, empty)."""
+
+
+class NotFound(RagError):
+    """A named document or conversation does not exist."""
+
+
+class EmptyCorpus(RagError):
+    """Nothing has been ingested yet, so there is nothing to answer from."""
+
+
+class BackendUnavailable(RagError):
+    """The model, embedder or store did not answer (HTTP 503)."""
+
+
+class ModelNotInstalled(BackendUnavailable):
+    """The embedded model packages are missing."""

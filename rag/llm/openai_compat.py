@@ -1,0 +1,51 @@
+"""Any OpenAI-compatible chat server (OpenAI, vLLM, llama.cpp server, Ollama)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import openai
+
+from rag.errors import BackendUnavailable
+from rag.types import Message
+
+
+class OpenAICompatModel:
+    def __init__(
+        self, base_url: str | None, model: str, api_key: str | None, timeout_s: float = 120.0
+    ) -> None:
+        self.name = model
+        self._model = model
+        self._base_url = base_url or "https://api.openai.com/v1"
+        self._client = openai.OpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=1
+        )
+
+    def stream(
+        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
+    ) -> Iterator[str]:
+        try:
+            response = self._client.chat.completions.create(
+                model=self._model,
+                messages=[{"role": m.role, "content": m.content} for m in messages],  # type: ignore[misc]
+                max_tokens=max_tokens,
+                temperature=temperature,
+                stream=True,
+            )
+            for chunk in response:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except openai.APITimeoutError:
+            raise BackendUnavailable(f"the model server at {self._base_url} timed out") from None
+        except openai.APIConnectionError:
+            raise BackendUnavailable(f"cannot reach the model server at {self._base_url}") from None
+        except openai.APIStatusError as exc:
+            raise BackendUnavailable(
+                f"the model server at {self._base_url} answered HTTP {exc.status_code}"
+            ) from None
+
+    def ping(self) -> None:
+        try:
+            self._client.models.list()
+        except openai.APIError as exc:
+            raise BackendUnavailable(f"model server at {self._base_url} not reachable: {exc}") from None

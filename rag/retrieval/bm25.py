@@ -1,0 +1,67 @@
+"""An in-memory BM25 index over the store's chunks, with numpy postings for speed."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from rag.retrieval.text import tokens
+from rag.types import Chunk, Filters
+
+
+class BM25Index:
+    def __init__(self, chunks: Sequence[Chunk], k1: float = 1.4, b: float = 0.75) -> None:
+        self.chunks = list(chunks)
+        self._k1, self._b = k1, b
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        lengths = np.zeros(len(self.chunks), dtype=np.float32)
+        for i, chunk in enumerate(self.chunks):
+            counts = Counter(tokens(f"{chunk.title}\n{chunk.annotated}"))
+            lengths[i] = sum(counts.values())
+            for term, tf in counts.items():
+                ids, tfs = postings.setdefault(term, ([], []))
+                ids.append(i)
+                tfs.append(tf)
+        self._postings = {
+            t: (np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float32))
+            for t, (ids, tfs) in postings.items()
+        }
+        self._lengths = lengths
+        self._avg = float(lengths.mean()) if len(lengths) else 1.0
+        self._sources = np.array([c.source for c in self.chunks], dtype=object)
+        self._dates = np.array(
+            [c.date.toordinal() if c.date else 0 for c in self.chunks], dtype=np.int64
+        )
+
+    def search(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:
+        n = len(self.chunks)
+        if n == 0:
+            return []
+        scores = np.zeros(n, dtype=np.float32)
+        for term in set(tokens(query)):
+            if term not in self._postings:
+                continue
+            ids, tf = self._postings[term]
+            idf = math.log(1.0 + (n - len(ids) + 0.5) / (len(ids) + 0.5))
+            norm = self._k1 * (1 - self._b + self._b * self._lengths[ids] / self._avg)
+            scores[ids] += idf * tf * (self._k1 + 1) / (tf + norm)
+        if not filters.empty:
+            scores[~self._mask(filters)] = 0.0
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [(self.chunks[i], float(scores[i])) for i in ordered]
+
+    def _mask(self, filters: Filters) -> np.ndarray:
+        mask = np.ones(len(self.chunks), dtype=bool)
+        if filters.sources:
+            mask &= np.isin(self._sources, list(filters.sources))
+        if filters.date_from:
+            mask &= self._dates >= filters.date_from.toordinal()
+        if filters.date_to:
+            mask &= (self._dates <= filters.date_to.toordinal()) & (self._dates > 0)
+        return mask

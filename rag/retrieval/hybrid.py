@@ -1,0 +1,74 @@
+"""Dense + BM25 retrieval fused with reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+from rag.embeddings.base import Embedder
+from rag.retrieval.bm25 import BM25Index
+from rag.store.base import VectorStore
+from rag.types import Filters, Passage
+
+
+class Retriever(Protocol):
+    """Returns the passages most likely to answer a query, best first."""
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]: ...
+
+
+class HybridRetriever:
+    """Fuses nearest-neighbour search with BM25, which catches names and figures MiniLM blurs.
+
+    >>> retriever = HybridRetriever(store, embedder)
+    >>> retriever.retrieve("How much extra lending for the BRI?", k=4)[0].chunk.source
+    '000_f4d4d8ba4c92511d.txt'
+    """
+
+    def __init__(
+        self, store: VectorStore, embedder: Embedder, candidates: int = 20, rrf_k: int = 60
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._candidates = candidates
+        self._rrf_k = rrf_k
+        self._bm25: BM25Index | None = None
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Drop the BM25 index after the store changed; it is rebuilt on the next query."""
+        with self._lock:
+            self._bm25 = None
+
+    def _index(self) -> BM25Index:
+        with self._lock:
+            if self._bm25 is None:
+                self._bm25 = BM25Index(self._store.chunks())
+            return self._bm25
+
+    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
+        filters = filters or Filters()
+        n = max(k, self._candidates)
+        vector = self._embedder.embed([query])[0]
+        dense = self._store.query(vector, n, filters)
+        sparse = self._index().search(query, n, filters)
+        fused: dict[str, dict[str, object]] = {}
+        for rank, (chunk, _) in enumerate(dense, start=1):
+            fused.setdefault(chunk.chunk_id, {"chunk": chunk})["dense"] = rank
+        for rank, (chunk, _) in enumerate(sparse, start=1):
+            fused.setdefault(chunk.chunk_id, {"chunk": chunk})["sparse"] = rank
+        passages = []
+        for entry in fused.values():
+            dense_rank = entry.get("dense")
+            sparse_rank = entry.get("sparse")
+            score = sum(1.0 / (self._rrf_k + r) for r in (dense_rank, sparse_rank) if isinstance(r, int))
+            passages.append(
+                Passage(
+                    chunk=entry["chunk"],  # type: ignore[arg-type]
+                    score=score,
+                    dense_rank=dense_rank if isinstance(dense_rank, int) else None,
+                    sparse_rank=sparse_rank if isinstance(sparse_rank, int) else None,
+                )
+            )
+        passages.sort(key=lambda p: (-p.score, p.chunk.chunk_id))
+        return passages[:k]

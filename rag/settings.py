@@ -1,0 +1,129 @@
+"""One typed settings object, read from the environment and `.env`.
+
+Every key is `RAG_<SECTION>__<FIELD>` (e.g. `RAG_LLM__BACKEND=openai`). The conventional
+`OPENAI_*` and `SLACK_*` names are accepted too, because users already have them set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["onnx-minilm", "openai"] = "onnx-minilm"
+    # Only for the openai backend.
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "text-embedding-3-small"
+    batch_size: int = Field(32, ge=1, le=2048)
+
+
+class StoreSettings(BaseModel):
+    backend: Literal["chroma"] = "chroma"
+    collection: str = "articles"
+    # Client/server mode when host is set; otherwise an on-disk PersistentClient under data_dir.
+    host: str | None = None
+    port: int = 8000
+
+
+class LLMSettings(BaseModel):
+    backend: Literal["local", "openai"] = "local"
+    # local: a GGUF file of your own; empty means the Qwen2.5 model from the PyPI part packages.
+    model_path: Path | None = None
+    n_ctx: int = Field(4096, ge=512)
+    n_threads: int | None = None
+    # openai: any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server, Ollama).
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: float = Field(120.0, gt=0)
+    max_tokens: int = Field(320, ge=16)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(4, ge=1, le=50)
+    candidates: int = Field(20, ge=1, le=500)
+    rrf_k: int = Field(60, ge=1)
+
+
+class ChunkingSettings(BaseModel):
+    max_chars: int = Field(800, ge=100)
+    overlap_chars: int = Field(200, ge=0)
+
+
+class ApiSettings(BaseModel):
+    api_key: SecretStr | None = None
+    max_question_chars: int = Field(2000, ge=1)
+    max_request_bytes: int = Field(5_000_000, ge=1024)
+    max_upload_bytes: int = Field(2_000_000, ge=1024)
+    cors_origins: list[str] = []
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_url: str = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = PROJECT_ROOT / ".rag"
+    corpus_dir: Path = PROJECT_ROOT / "data" / "articles"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    max_question_chars: int = Field(2000, ge=1)
+
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
+    llm: LLMSettings = LLMSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    api: ApiSettings = ApiSettings()
+    slack: SlackSettings = SlackSettings()
+
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    chroma_host: str | None = Field(None, validation_alias="CHROMA_HOST")
+    chroma_port: int | None = Field(None, validation_alias="CHROMA_PORT")
+
+    @model_validator(mode="after")
+    def _apply_conventional_names(self) -> Settings:
+        """Fill sections from the conventional variable names where the RAG_ ones are unset."""
+        self.llm.base_url = self.llm.base_url or self.openai_base_url
+        self.llm.api_key = self.llm.api_key or self.openai_api_key
+        self.slack.bot_token = self.slack.bot_token or self.slack_bot_token
+        self.slack.signing_secret = self.slack.signing_secret or self.slack_signing_secret
+        self.slack.app_token = self.slack.app_token or self.slack_app_token
+        self.store.host = self.store.host or self.chroma_host
+        if self.chroma_port is not None:
+            self.store.port = self.chroma_port
+        return self
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def conversations_path(self) -> Path:
+        return self.data_dir / "conversations.sqlite3"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"

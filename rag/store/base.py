@@ -1,0 +1,47 @@
+"""The vector store seam."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from rag.types import Chunk, Filters
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """What the store knows about one ingested article."""
+
+    doc_id: str
+    source: str
+    title: str
+    date: date | None
+    content_hash: str
+    chunks: int
+    complete: bool  # all its chunks are present (an interrupted ingest leaves it False)
+
+
+class VectorStore(Protocol):
+    """Chunks with their vectors; nearest-first search with metadata filters.
+
+    >>> store.upsert(chunks, vectors)
+    >>> [(c.chunk_id, score) for c, score in store.query(vector, k=3, filters=Filters())]
+    """
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
+
+    def delete(self, chunk_ids: Sequence[str]) -> None: ...
+
+    def query(
+        self, vector: Sequence[float], k: int, filters: Filters
+    ) -> list[tuple[Chunk, float]]: ...
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]: ...
+
+    def documents(self) -> list[StoredDocument]: ...
+
+    def count(self) -> int: ...
+
+    def ping(self) -> None: ...

@@ -1,0 +1,175 @@
+"""Chroma as the vector store: on disk (PersistentClient) or a Chroma server (HttpClient).
+
+We always pass our own vectors; Chroma's default embedder downloads a model and fails offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rag.errors import BackendUnavailable, InvalidInput
+from rag.store.base import StoredDocument
+from rag.types import Chunk, Filters
+
+_PAGE = 2000  # rows per get() call; keeps memory flat on large collections
+
+
+class ChromaStore:
+    def __init__(
+        self,
+        collection: str,
+        embedder_name: str,
+        path: Path | None = None,
+        host: str | None = None,
+        port: int = 8000,
+    ) -> None:
+        import chromadb
+
+        settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if host:
+                self._client: Any = chromadb.HttpClient(host=host, port=port, settings=settings)
+            else:
+                assert path is not None, "either a path or a host is needed"
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+            self._collection = self._client.get_or_create_collection(
+                collection,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embedder": embedder_name},
+            )
+        except (OSError, ValueError, ConnectionError) as exc:
+            where = f"{host}:{port}" if host else str(path)
+            raise BackendUnavailable(f"cannot open the Chroma store at {where}: {exc}") from None
+        stored = (self._collection.metadata or {}).get("embedder")
+        if stored and stored != embedder_name:
+            raise InvalidInput(
+                f"the store was built with embedder {stored!r} but {embedder_name!r} is configured;"
+                " use another collection or data dir, or re-ingest into an empty one"
+            )
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        if not chunks:
+            return
+        self._collection.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=[list(v) for v in vectors],
+            documents=[c.text for c in chunks],
+            metadatas=[_metadata(c) for c in chunks],
+        )
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        for i in range(0, len(chunk_ids), _PAGE):
+            self._collection.delete(ids=list(chunk_ids[i : i + _PAGE]))
+
+    def query(self, vector: Sequence[float], k: int, filters: Filters) -> list[tuple[Chunk, float]]:
+        result = self._collection.query(
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where=_where(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(
+            result["ids"][0], result["documents"][0], result["metadatas"][0],
+            result["distances"][0], strict=True,
+        )
+        return [(_chunk(cid, doc, meta), 1.0 - dist) for cid, doc, meta, dist in rows]
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        where = {"doc_id": doc_id} if doc_id else None
+        out: list[Chunk] = []
+        offset = 0
+        while True:
+            page = self._collection.get(
+                where=where, limit=_PAGE, offset=offset, include=["documents", "metadatas"]
+            )
+            out.extend(
+                _chunk(cid, doc, meta)
+                for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            )
+            if len(page["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    def documents(self) -> list[StoredDocument]:
+        by_doc: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in self.chunks():
+            by_doc.setdefault((chunk.doc_id, chunk.content_hash), []).append(chunk)
+        docs = []
+        for (doc_id, content_hash), chunks in by_doc.items():
+            first = chunks[0]
+            docs.append(
+                StoredDocument(
+                    doc_id=doc_id, source=first.source, title=first.title, date=first.date,
+                    content_hash=content_hash, chunks=len(chunks), complete=len(chunks) == first.total,
+                )
+            )
+        return sorted(docs, key=lambda d: d.source)
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def ping(self) -> None:
+        try:
+            self._collection.count()
+        except Exception as exc:  # any client failure means "not ready"
+            raise BackendUnavailable(f"Chroma store not reachable: {exc}") from None
+
+
+def _metadata(chunk: Chunk) -> dict[str, str | int]:
+    return {
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "title": chunk.title,
+        "date": chunk.date.isoformat() if chunk.date else "",
+        # Chroma filters compare numbers, so the date is also kept as YYYYMMDD (0 = undated).
+        "date_int": _date_int(chunk.date) if chunk.date else 0,
+        "start": chunk.start,
+        "end": chunk.end,
+        "annotated": chunk.annotated,
+        "dates": ",".join(d.isoformat() for d in chunk.dates),
+        "content_hash": chunk.content_hash,
+        "index": chunk.index,
+        "total": chunk.total,
+    }
+
+
+def _date_int(d: date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def _where(filters: Filters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.date_from:
+        clauses.append({"date_int": {"$gte": _date_int(filters.date_from)}})
+    if filters.date_to:
+        clauses.append({"date_int": {"$lte": _date_int(filters.date_to)}})
+    if filters.date_from and not filters.date_to:
+        clauses.append({"date_int": {"$gt": 0}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    dates = tuple(date.fromisoformat(d) for d in str(meta.get("dates", "")).split(",") if d)
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        source=str(meta["source"]),
+        title=str(meta.get("title", "")),
+        date=date.fromisoformat(str(meta["date"])) if meta.get("date") else None,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        annotated=str(meta.get("annotated", text)),
+        dates=dates,
+        content_hash=str(meta.get("content_hash", "")),
+        index=int(meta.get("index", 0)),
+        total=int(meta.get("total", 0)),
+    )

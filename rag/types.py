@@ -1,0 +1,109 @@
+"""Typed values that flow unchanged from ingest to retrieval to the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article as read from disk. Offsets of its chunks index into `text`."""
+
+    doc_id: str
+    source: str  # the file's name relative to the folder it was ingested from
+    title: str
+    date: date | None
+    text: str  # the article's text; for HTML the extracted text, for others the file as decoded
+    body_start: int  # where the body begins in `text` (after the ` date …` header)
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of an article: `text == document.text[start:end]`.
+
+    `annotated` is the text the model sees, with relative dates resolved in brackets
+    ("on Wednesday [3 July 2024]"); `dates` are every explicit and resolved date in the span.
+    """
+
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    date: date | None
+    start: int
+    end: int
+    text: str
+    annotated: str
+    dates: tuple[date, ...] = ()
+    content_hash: str = ""
+    index: int = 0
+    total: int = 0  # chunks in this version of the document; detects interrupted ingests
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with how it ranked."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    sparse_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What an inline `[n]` marker points at: a quoted span of a source article."""
+
+    n: int
+    source: str
+    start: int
+    end: int
+    quote: str
+    date: date | None
+    chunk_id: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions on what the retriever may return."""
+
+    sources: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.sources and self.date_from is None and self.date_to is None
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    passages: list[Passage]
+    answered: bool  # False when the articles do not contain the answer
+    standalone_question: str
+    timings: dict[str, float] = field(default_factory=dict)
+    # What verification changed: repaired citations, dropped claims; kept for audits and eval.
+    notes: list[str] = field(default_factory=list)
+
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and its answer in a conversation."""
+
+    question: str
+    answer: str
