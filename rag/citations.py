@@ -25,6 +25,9 @@ _REFUSAL_PHRASES = re.compile(
     r"no information|not (mentioned|specified|stated|provided)|cannot (be )?(answer|determine)",
     re.IGNORECASE,
 )
+_MONTH_WORDS = frozenset(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+)
 # Share of a sentence's content words a passage must contain to back a sentence with no figures.
 MIN_OVERLAP = 0.5
 
@@ -204,7 +207,9 @@ def _quote_span(sentence: str, view: _PassageView) -> tuple[int, int]:
     if not spans:
         return 0, len(chunk.text)
     facts = claim_facts(sentence)
-    words = set(tokens(sentence))
+    # Figures and month names are matched through `facts`; counting them as words would pull
+    # in datelines that merely share "July" or "2024".
+    words = {w for w in tokens(sentence) if not w.isdigit() and w not in _MONTH_WORDS}
     anchor_date = chunk.date
 
     def fact_hits(i: int) -> int:

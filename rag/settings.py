@@ -48,7 +48,7 @@ class LLMSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    top_k: int = Field(4, ge=1, le=50)
+    top_k: int = Field(3, ge=1, le=50)
     candidates: int = Field(20, ge=1, le=500)
     rrf_k: int = Field(60, ge=1)
 
@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     @property
     def conversations_path(self) -> Path:
         return self.data_dir / "conversations.sqlite3"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
     @property
     def model_cache_dir(self) -> Path:

@@ -7,10 +7,7 @@ import re
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 
 STOPWORDS = frozenset(
-    """a an and are as at be been but by did do does for from had has have he her his how i in
-    into is it its of on or our she so than that the their them then there these they this to
-    was we were what when where which who whom why will with would you your about after also
-    can could said says say according more most other over such than very""".split()
+    ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "in", "into", "is", "it", "its", "of", "on", "or", "our", "she", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "would", "you", "your", "about", "after", "also", "can", "could", "said", "says", "say", "according", "more", "most", "other", "over", "such", "than", "very"]
 )
 
 

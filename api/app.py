@@ -1,0 +1,51 @@
+"""The FastAPI app: thin routes over one RagService."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse
+
+from api.deps import require_api_key
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routes import chat, documents, health, openai_compat
+from rag.service import RagService
+from rag.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, service: RagService | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if service is None:
+        from rag.factory import build_service
+
+        service = build_service(settings)
+    logging.basicConfig(level=logging.INFO)
+    app = FastAPI(
+        title="newsrag",
+        version="0.1.0",
+        description="Questions answered from news articles, with verified citations.",
+    )
+    app.state.service = service
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_request_bytes)
+    guarded = [Depends(require_api_key)]
+    app.include_router(chat.router, dependencies=guarded, tags=["chat"])
+    app.include_router(openai_compat.router, dependencies=guarded, tags=["openai"])
+    app.include_router(documents.router, dependencies=guarded, tags=["documents"])
+    app.include_router(health.router, tags=["health"])
+    if settings.slack.bot_token and settings.slack.signing_secret:
+        from api.slack import slack_router
+
+        app.include_router(slack_router(service, settings), tags=["slack"])
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    return app

@@ -1,0 +1,59 @@
+"""POST /v1/chat: one question in, a verified answer out (JSON or server-sent events)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from api.deps import ServiceDep, SettingsDep
+from api.schemas import ChatIn, ChatOut, ErrorOut
+from api.sse import primed, sse, stream_response
+from rag.errors import InvalidInput
+from rag.service import Final, StreamEvent, Token
+
+router = APIRouter()
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 404, 409, 413, 422, 503)
+}
+
+
+@router.post("/v1/chat", response_model=ChatOut, responses=ERRORS)
+async def chat(
+    body: ChatIn, request: Request, service: ServiceDep, settings: SettingsDep
+) -> ChatOut | StreamingResponse:
+    if len(body.question) > settings.api.max_question_chars:
+        raise InvalidInput(
+            f"the question is {len(body.question)} characters; "
+            f"the limit is {settings.api.max_question_chars}"
+        )
+    conversations = service.conversations
+    assert conversations is not None
+    if body.conversation_id:
+        conversations.require(body.conversation_id)
+    conversation_id = body.conversation_id or conversations.new_id()
+    filters = body.filters.to_filters() if body.filters else None
+    events = service.chat(body.question, conversation_id, filters)
+    wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
+    if not wants_stream:
+        final = await run_in_threadpool(_final, events)
+        return ChatOut.from_answer(final.answer, conversation_id)
+    first, rest = await primed(events)
+
+    def render(event: StreamEvent) -> str:
+        if isinstance(event, Token):
+            return sse("token", {"text": event.text})
+        out = ChatOut.from_answer(event.answer, conversation_id)
+        return sse("final", out.model_dump(mode="json"))
+
+    return stream_response(first, rest, render)
+
+
+def _final(events: object) -> Final:
+    final = None
+    for event in events:  # type: ignore[attr-defined]
+        if isinstance(event, Final):
+            final = event
+    assert final is not None
+    return final

@@ -1,0 +1,86 @@
+"""Upload, list and delete articles. Uploaded files are kept under the data dir, by a safe name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from api.deps import ServiceDep, SettingsDep
+from api.schemas import DocumentOut, ErrorOut, UploadResult
+from rag.documents.loader import SUPPORTED_SUFFIXES
+from rag.errors import DocumentError, InvalidInput
+
+router = APIRouter()
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
+MAX_FILES = 50
+
+
+def safe_source_name(filename: str | None) -> str:
+    """The file's base name, or an error: no folders, no dot-dot, no odd characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or not _SAFE_NAME.match(name) or ".." in name:
+        raise InvalidInput(
+            f"file name {filename!r} is not allowed: use letters, digits, '.', '_', '-' and spaces"
+        )
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise DocumentError(f"{name}: unsupported file type {suffix or '(none)'}; use {allowed}")
+    return name
+
+
+@router.post(
+    "/v1/documents",
+    response_model=list[UploadResult],
+    responses={code: {"model": ErrorOut} for code in (400, 401, 413, 415, 422)},
+)
+async def upload(files: list[UploadFile], service: ServiceDep, settings: SettingsDep) -> list[UploadResult]:
+    if not files:
+        raise InvalidInput("send at least one file in the multipart field 'files'")
+    if len(files) > MAX_FILES:
+        raise InvalidInput(f"at most {MAX_FILES} files per upload")
+    # Check every file before storing any, so one bad file cannot leave a half-done upload.
+    prepared: list[tuple[str, bytes]] = []
+    for upload_file in files:
+        name = safe_source_name(upload_file.filename)
+        data = await upload_file.read(settings.api.max_upload_bytes + 1)
+        if len(data) > settings.api.max_upload_bytes:
+            raise InvalidInput(f"{name}: over the {settings.api.max_upload_bytes}-byte upload limit")
+        prepared.append((name, data))
+    return [await run_in_threadpool(_store, service, settings.upload_dir, n, d) for n, d in prepared]
+
+
+def _store(service: ServiceDep, folder: Path, name: str, data: bytes) -> UploadResult:
+    stored, report = service.add_document(data, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = (folder / name).resolve()
+    if target.parent != folder.resolve():
+        raise InvalidInput(f"file name {name!r} is not allowed")
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    status = "replaced" if report.replaced else "unchanged" if report.unchanged else "added"
+    return UploadResult(**DocumentOut.from_stored(stored).model_dump(), status=status)
+
+
+@router.get("/v1/documents", response_model=list[DocumentOut])
+def list_documents(service: ServiceDep) -> list[DocumentOut]:
+    return [DocumentOut.from_stored(d) for d in service.documents()]
+
+
+@router.delete(
+    "/v1/documents/{doc_id}",
+    response_model=DocumentOut,
+    responses={404: {"model": ErrorOut}, 401: {"model": ErrorOut}},
+)
+def delete_document(doc_id: str, service: ServiceDep, settings: SettingsDep) -> DocumentOut:
+    if not re.fullmatch(r"[0-9a-f]{16}", doc_id):
+        raise InvalidInput(f"{doc_id!r} is not a document id (16 hex characters)")
+    doc = service.delete_document(doc_id)
+    uploaded = settings.upload_dir / doc.source
+    if uploaded.resolve().parent == settings.upload_dir.resolve():
+        uploaded.unlink(missing_ok=True)
+    return DocumentOut.from_stored(doc)

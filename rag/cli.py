@@ -1,0 +1,156 @@
+"""The `rag` command: ingest, ask, documents, serve, slack, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.types import Filters
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="add or update article files and folders")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.set_defaults(run=_ingest)
+
+    ask = sub.add_parser("ask", help="answer one question from the ingested articles")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _add_filters(ask)
+    ask.set_defaults(run=_ask)
+
+    docs = sub.add_parser("documents", help="list ingested articles, or delete one")
+    docs.add_argument("--delete", metavar="DOC_ID")
+    docs.set_defaults(run=_documents)
+
+    serve = sub.add_parser("serve", help="start the HTTP API (and Slack events endpoint)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    slack = sub.add_parser("slack", help="run the Slack bot in Socket Mode")
+    slack.set_defaults(run=_slack)
+
+    evaluate = sub.add_parser("eval", help="run the offline evaluation (see eval/README.md)")
+    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
+    evaluate.set_defaults(run=_eval)
+    return parser
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", action="append", default=[], help="only this file (repeatable)")
+    p.add_argument("--from", dest="date_from", type=_iso_date, help="articles dated on or after")
+    p.add_argument("--to", dest="date_to", type=_iso_date, help="articles dated on or before")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-07-03") from None
+
+
+def _service():  # type: ignore[no-untyped-def]
+    from rag.factory import build_service
+    from rag.settings import Settings
+
+    return build_service(Settings())
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from rag.documents.loader import iter_article_paths
+
+    service = _service()
+    total = sum(1 for _ in iter_article_paths(args.paths))
+    # tqdm hides itself when stderr is not a terminal, so logs stay clean.
+    with tqdm(total=total, unit="file", disable=None, file=sys.stderr) as bar:
+        report = service.ingest(args.paths, progress=lambda _: bar.update())
+    for source, reason in report.failed:
+        print(f"skipped: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _ask(args: argparse.Namespace) -> int:
+    service = _service()
+    filters = Filters(tuple(args.source), args.date_from, args.date_to)
+    answer = service.ask(args.question, filters=filters)
+    if args.json:
+        from rag.presenters import answer_to_dict
+
+        print(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print()
+    for c in answer.citations:
+        when = f", {c.date.isoformat()}" if c.date else ""
+        print(f"[{c.n}] {c.source}{when}, chars {c.start}-{c.end}: “{c.quote}”")
+    return 0
+
+
+def _documents(args: argparse.Namespace) -> int:
+    service = _service()
+    if args.delete:
+        doc = service.delete_document(args.delete)
+        print(f"deleted {doc.source} ({doc.chunks} chunks)")
+        return 0
+    for d in service.documents():
+        when = d.date.isoformat() if d.date else "undated   "
+        state = "" if d.complete else "  (incomplete: re-run ingest)"
+        print(f"{d.doc_id}  {when}  {d.chunks:3d} chunks  {d.source}  {d.title[:60]}{state}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers > 1:
+        uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers)
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(), host=args.host, port=args.port)
+    return 0
+
+
+def _slack(args: argparse.Namespace) -> int:
+    from api.slack_socket import run_socket_mode
+
+    run_socket_mode()
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from eval.__main__ import main as eval_main
+
+    return eval_main(args.rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

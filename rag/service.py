@@ -1,0 +1,218 @@
+"""The one service object that the CLI, HTTP API, Slack bot and eval runner all call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.citations import REFUSAL_TEXT, verify_answer
+from rag.conversations import ConversationStore
+from rag.errors import EmptyCorpus, InvalidInput, NotFound
+from rag.ingest import Ingestor, IngestReport
+from rag.llm.base import ChatModel
+from rag.prompts import Prompts
+from rag.retrieval.hybrid import HybridRetriever
+from rag.store.base import StoredDocument, VectorStore
+from rag.types import Answer, Filters, Message, Passage, Turn
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer as the model writes it (before verification)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The verified answer; replaces whatever the tokens spelled."""
+
+    answer: Answer
+
+
+StreamEvent = Token | Final
+
+
+class RagService:
+    """Ingest articles, answer questions with verified citations, keep conversations.
+
+    >>> service.ask("On what date did Xi and Putin meet at the SCO summit in Astana?").text
+    'Xi and Putin met on 3 July 2024 in Astana [1].'
+    """
+
+    def __init__(
+        self,
+        store: VectorStore,
+        retriever: HybridRetriever,
+        ingestor: Ingestor,
+        llm: Callable[[], ChatModel],
+        prompts: Prompts,
+        conversations: ConversationStore | None = None,
+        top_k: int = 4,
+        max_tokens: int = 320,
+        temperature: float = 0.0,
+        max_question_chars: int = 2000,
+    ) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.ingestor = ingestor
+        self.prompts = prompts
+        self.conversations = conversations
+        self._llm_factory = llm
+        self._llm: ChatModel | None = None
+        self._llm_lock = threading.Lock()
+        self._top_k = top_k
+        self._max_tokens = max_tokens
+        self._temperature = temperature
+        self._max_question_chars = max_question_chars
+
+    @property
+    def llm(self) -> ChatModel:
+        """Loaded on first use: ingest and retrieval never pay for the model."""
+        with self._llm_lock:
+            if self._llm is None:
+                self._llm = self._llm_factory()
+            return self._llm
+
+    # --- documents -------------------------------------------------------------------------
+
+    def ingest(self, paths: list[Path], progress: Callable[[str], None] | None = None) -> IngestReport:
+        try:
+            return self.ingestor.ingest_paths(paths, progress)
+        finally:
+            self.retriever.invalidate()
+
+    def add_document(self, data: bytes, source: str) -> tuple[StoredDocument, IngestReport]:
+        try:
+            doc, report = self.ingestor.ingest_bytes(data, source)
+        finally:
+            self.retriever.invalidate()
+        stored = next(d for d in self.store.documents() if d.doc_id == doc.doc_id)
+        return stored, report
+
+    def documents(self) -> list[StoredDocument]:
+        return self.store.documents()
+
+    def delete_document(self, doc_id: str) -> StoredDocument:
+        doc = next((d for d in self.store.documents() if d.doc_id == doc_id), None)
+        if doc is None:
+            raise NotFound(f"document {doc_id!r} not found")
+        self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
+        self.retriever.invalidate()
+        return doc
+
+    # --- questions -------------------------------------------------------------------------
+
+    def retrieve(self, question: str, filters: Filters | None = None) -> list[Passage]:
+        self._check_question(question)
+        self._check_corpus()
+        return self.retriever.retrieve(question.strip(), self._top_k, filters)
+
+    def ask(
+        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+    ) -> Answer:
+        final = None
+        for event in self.ask_stream(question, history, filters):
+            if isinstance(event, Final):
+                final = event.answer
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+    ) -> Iterator[StreamEvent]:
+        """Model tokens as they come, then one `Final` with the verified answer."""
+        self._check_question(question)
+        self._check_corpus()
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        standalone = self._standalone(question.strip(), history or [], timings)
+        t = time.perf_counter()
+        passages = self.retriever.retrieve(standalone, self._top_k, filters)
+        timings["retrieve_s"] = time.perf_counter() - t
+        if not passages:
+            answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings)
+            timings["total_s"] = time.perf_counter() - started
+            yield Final(answer)
+            return
+        messages = [
+            Message("system", self.prompts.render("answer_system")),
+            Message("user", self.prompts.render("answer_user", passages=passages, question=standalone)),
+        ]
+        t = time.perf_counter()
+        pieces: list[str] = []
+        for piece in self.llm.stream(messages, max_tokens=self._max_tokens, temperature=self._temperature):
+            if not pieces:
+                timings["first_token_s"] = time.perf_counter() - started
+            pieces.append(piece)
+            yield Token(piece)
+        timings["generate_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        verified = verify_answer("".join(pieces), passages)
+        timings["verify_s"] = time.perf_counter() - t
+        timings["total_s"] = time.perf_counter() - started
+        yield Final(
+            Answer(
+                text=verified.text,
+                citations=verified.citations,
+                passages=passages,
+                answered=verified.answered,
+                standalone_question=standalone,
+                timings=timings,
+                notes=[f"model draft: {''.join(pieces).strip()!r}", *verified.notes],
+            )
+        )
+
+    def chat(
+        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+    ) -> Iterator[StreamEvent]:
+        """`ask_stream` with history loaded from and saved to the conversation store."""
+        assert self.conversations is not None, "chat needs a ConversationStore"
+        history = self.conversations.history(conversation_id) if conversation_id else []
+        for event in self.ask_stream(question, history, filters):
+            if isinstance(event, Final) and conversation_id:
+                citations = [
+                    {"n": c.n, "source": c.source, "start": c.start, "end": c.end}
+                    for c in event.answer.citations
+                ]
+                self.conversations.append(
+                    conversation_id, Turn(question.strip(), event.answer.text), citations
+                )
+            yield event
+
+    def ready(self) -> dict[str, str]:
+        """Raises BackendUnavailable when the store or the model cannot be reached."""
+        self.store.ping()
+        self.llm.ping()
+        return {"store": "ok", "model": self.llm.name}
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _check_question(self, question: str) -> None:
+        if not question or not question.strip():
+            raise InvalidInput("the question is empty")
+        if len(question) > self._max_question_chars:
+            raise InvalidInput(
+                f"the question is {len(question)} characters; the limit is {self._max_question_chars}"
+            )
+
+    def _check_corpus(self) -> None:
+        if self.store.count() == 0:
+            raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
+
+    def _standalone(self, question: str, history: list[Turn], timings: dict[str, float]) -> str:
+        """Rewrite a follow-up into a question that retrieval can answer on its own."""
+        if not history:
+            return question
+        t = time.perf_counter()
+        prompt = self.prompts.render("condense_question", history=history, question=question)
+        text = "".join(self.llm.stream([Message("user", prompt)], max_tokens=80, temperature=0.0))
+        timings["condense_s"] = time.perf_counter() - t
+        rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
+        if not rewritten or len(rewritten) > 4 * len(question) + 200:
+            # An unusable rewrite: fall back to the last question plus this one for retrieval.
+            return f"{history[-1].question} {question}"
+        return rewritten
