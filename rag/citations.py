@@ -19,6 +19,8 @@ from rag.types import Citation, Passage
 REFUSAL_MARKER = "NOT IN ARTICLES"
 REFUSAL_TEXT = "The articles do not contain the answer to this question."
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+# Resolved-date brackets the model copied from a passage ("Thursday [4 July 2024]").
+_DATE_BRACKETS = re.compile(r"\s*\[((?:week of )?(?:\d{1,2} )?(?:[A-Z][a-z]+ )?\d{4})\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _REFUSAL_PHRASES = re.compile(
     r"not in (the )?articles|(do|does) not (contain|mention|say|provide|specify)|"
@@ -84,7 +86,7 @@ def _published(p: Passage) -> tuple:
 
 def _sentences(raw: str, n_passages: int, notes: list[str]) -> list[_Sentence]:
     out = []
-    for part in _SENTENCE.split(raw.replace("\n", " ")):
+    for part in _SENTENCE.split(_DATE_BRACKETS.sub(r" (\1)", raw.replace("\n", " "))):
         cited: list[int] = []
         for group in _MARKERS.findall(part):
             for number in group.split(","):

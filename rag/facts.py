@@ -69,7 +69,10 @@ class Evidence:
     @classmethod
     def of(cls, text: str, anchor: date | None, extra_days: tuple[date, ...] = ()) -> Evidence:
         mentions = find_dates(text, anchor)
-        days = {m.value for m in mentions if m.granularity == "day"} | set(extra_days)
+        # "this week" resolves to the week's Monday, which is no evidence for any one day.
+        days = {
+            m.value for m in mentions if m.granularity == "day" and "week" not in m.text.lower()
+        } | set(extra_days)
         numbers = set(_numbers(_mask(text, mentions), words=True))
         # A year or month written in the source ("in May", "last year [2022]") backs the
         # same year or month in a claim, so they count as numbers too.

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.citations import REFUSAL_TEXT, verify_answer
+from rag import date_answers
+from rag.citations import REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel
+from rag.matching import QuestionTerms, sentence_matches
 from rag.prompts import Prompts
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
@@ -34,6 +36,9 @@ class Final:
 
 
 StreamEvent = Token | Final
+
+# Share of a question's words one sentence must hold before a declined answer is retried.
+FOCUS_MIN_COVERAGE = 0.6
 
 
 class RagService:
@@ -138,21 +143,18 @@ class RagService:
             timings["total_s"] = time.perf_counter() - started
             yield Final(answer)
             return
-        messages = [
-            Message("system", self.prompts.render("answer_system")),
-            Message("user", self.prompts.render("answer_user", passages=passages, question=standalone)),
-        ]
         t = time.perf_counter()
-        pieces: list[str] = []
-        for piece in self.llm.stream(messages, max_tokens=self._max_tokens, temperature=self._temperature):
-            if not pieces:
-                timings["first_token_s"] = time.perf_counter() - started
-            pieces.append(piece)
-            yield Token(piece)
+        notes: list[str] = []
+        verified = yield from self._answer(standalone, passages, notes, timings, started)
+        if not verified.answered and (focus := self._focus(standalone, passages)) is not None:
+            # The small model often declines when the answer sits in a long prompt; one
+            # passage with a sentence naming everything the question asks about is a
+            # short, easy second try.
+            notes.append(f"model declined; retried with passage [{focus + 1}] alone")
+            verified = yield from self._answer(
+                standalone, [passages[focus]], notes, timings, started
+            )
         timings["generate_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        verified = verify_answer("".join(pieces), passages)
-        timings["verify_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
             Answer(
@@ -162,9 +164,57 @@ class RagService:
                 answered=verified.answered,
                 standalone_question=standalone,
                 timings=timings,
-                notes=[f"model draft: {''.join(pieces).strip()!r}", *verified.notes],
+                notes=notes + verified.notes,
             )
         )
+
+    def _answer(
+        self,
+        question: str,
+        passages: list[Passage],
+        notes: list[str],
+        timings: dict[str, float],
+        started: float,
+    ) -> Generator[StreamEvent, None, Verified]:
+        """Generate a draft (streaming its tokens), then fix dates and citations in code."""
+        dated = date_answers.solve(question, passages)
+        user_prompt = self.prompts.render(
+            "answer_user", passages=passages, question=question, date_hint=dated
+        )
+        messages = [
+            Message("system", self.prompts.render("answer_system")),
+            Message("user", user_prompt),
+        ]
+        pieces: list[str] = []
+        for piece in self.llm.stream(
+            messages, max_tokens=self._max_tokens, temperature=self._temperature
+        ):
+            if "first_token_s" not in timings:
+                timings["first_token_s"] = time.perf_counter() - started
+            pieces.append(piece)
+            yield Token(piece)
+        draft = "".join(pieces)
+        notes.append(f"model draft: {draft.strip()!r}")
+        if dated is not None:
+            repaired = date_answers.apply(draft, dated)
+            if repaired != draft:
+                notes.append(f"date set in code from passage [{dated.passage_index + 1}]")
+            draft = repaired
+        t = time.perf_counter()
+        verified = verify_answer(draft, passages)
+        timings["verify_s"] = timings.get("verify_s", 0.0) + time.perf_counter() - t
+        return verified
+
+    @staticmethod
+    def _focus(question: str, passages: list[Passage]) -> int | None:
+        """The passage holding a sentence that names all the question's names and most of
+        its other words; None when no sentence comes close (likely unanswerable)."""
+        terms = QuestionTerms.of(question)
+        matches = [m for m in sentence_matches(terms, passages) if m.has_all_names]
+        best = max(matches, key=lambda m: m.score, default=None)
+        if best is None or best.coverage < FOCUS_MIN_COVERAGE:
+            return None
+        return best.passage_index
 
     def chat(
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None

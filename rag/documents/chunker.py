@@ -123,7 +123,9 @@ def _make_chunk(
         end=end,
         text=text,
         annotated=annotate(text, inside),
-        dates=tuple(sorted({m.value for m in inside if m.granularity == "day"})),
+        dates=tuple(
+            sorted({m.value for m in inside if m.granularity == "day" and "week" not in m.text})
+        ),
         content_hash=doc.content_hash,
         index=index,
         total=total,

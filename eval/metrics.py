@@ -1,0 +1,77 @@
+"""Per-question metric functions: pure, deterministic, small enough to check by hand.
+
+Definitions are in eval/README.md; each function's docstring repeats the one it implements.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import cache
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def matched_groups(text: str, facts: Sequence[Sequence[str]]) -> list[bool]:
+    """For each fact group, whether any of its alternatives `re.search`es the text."""
+    return [any(_compiled(p).search(text) for p in group) for group in facts]
+
+
+def facts_match(text: str, facts: Sequence[Sequence[str]]) -> bool:
+    """True when every group matches. No groups → False: nothing to confirm is not a pass."""
+    return bool(facts) and all(matched_groups(text, facts))
+
+
+def is_correct(
+    answerable: bool, answered: bool, text: str, facts: Sequence[Sequence[str]]
+) -> bool:
+    """Answerable: the system answered and every fact group matches its text.
+    Unanswerable: the system declined (`answered` is False), whatever the text says."""
+    if not answerable:
+        return not answered
+    return answered and facts_match(text, facts)
+
+
+def recall_at_k(retrieved_sources: Sequence[str], expected: Sequence[str]) -> float | None:
+    """Share of distinct expected sources among the retrieved passages' sources; None when
+    nothing is expected (unanswerable questions)."""
+    wanted = set(expected)
+    if not wanted:
+        return None
+    return len(wanted & set(retrieved_sources)) / len(wanted)
+
+
+def reciprocal_rank(retrieved_sources: Sequence[str], expected: Sequence[str]) -> float | None:
+    """1 / rank of the first passage from an expected source (ranks start at 1); 0 when none
+    is; None when nothing is expected."""
+    wanted = set(expected)
+    if not wanted:
+        return None
+    for rank, source in enumerate(retrieved_sources, start=1):
+        if source in wanted:
+            return 1.0 / rank
+    return 0.0
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The p-th percentile with linear interpolation between closest ranks (numpy's default);
+    None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p / 100.0
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def share(hits: int, total: int) -> float | None:
+    """hits / total, None when there is nothing to count (so 0/0 never reads as 0% or 100%)."""
+    return hits / total if total else None

@@ -1,0 +1,113 @@
+"""Does each inline citation's quote back the sentence that carries it? Re-checked in code.
+
+The service already repairs citations before it answers; this is the independent check. It is
+deliberately stricter than the service's own: the evidence is the quote the reader is shown
+(not the whole retrieved chunk), looked up in the article on disk at the cited offsets, and the
+article's publication date does not count as evidence for a claimed day unless the quote itself
+states or implies it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.documents.dates import annotate, find_dates
+from rag.facts import Evidence, claim_facts
+from rag.retrieval.text import tokens
+from rag.types import Answer, Citation
+
+from eval.corpus import Article
+from eval.dataset import EvalQuestion
+from eval.metrics import matched_groups
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# "… in 2024. [1]" → "… in 2024 [1]." so the marker stays with the sentence it follows.
+_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[A-Z0-9])")
+# Share of a figure-free sentence's content words the quote (with its headline) must contain.
+MIN_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    """One inline marker `[n]` in one sentence, and whether its quote supports that sentence."""
+
+    n: int
+    sentence: str
+    source: str | None
+    quote: str
+    supported: bool
+    reason: str
+
+
+def cited_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The answer's sentences (markers removed) with the marker numbers each one carries."""
+    flat = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", " ".join(text.split()))
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for part in _SENTENCE_BREAK.split(flat):
+        numbers = tuple(int(n) for group in _MARKER.findall(part) for n in group.split(","))
+        sentence = " ".join(_MARKER.sub(" ", part).split())
+        # Squeezing out a marker can leave "2024 ." behind.
+        sentence = re.sub(r"\s+([.,;:!?])", r"\1", sentence)
+        if sentence:
+            out.append((sentence, numbers))
+        elif numbers and out:
+            out[-1] = (out[-1][0], out[-1][1] + numbers)
+    return out
+
+
+def check_citations(
+    answer: Answer, question: EvalQuestion, corpus: dict[str, Article]
+) -> list[CitationCheck]:
+    """Every (sentence, marker) pair in the answer, checked. A marker with no citation behind
+    it counts as unsupported."""
+    by_number = {c.n: c for c in answer.citations}
+    checks: list[CitationCheck] = []
+    for sentence, numbers in cited_sentences(answer.text):
+        for n in dict.fromkeys(numbers):
+            citation = by_number.get(n)
+            if citation is None:
+                checks.append(CitationCheck(n, sentence, None, "", False, "no citation [n] exists"))
+                continue
+            ok, reason = supports(sentence, citation, question, corpus)
+            checks.append(CitationCheck(n, sentence, citation.source, citation.quote, ok, reason))
+    return checks
+
+
+def supports(
+    sentence: str, citation: Citation, question: EvalQuestion, corpus: dict[str, Article]
+) -> tuple[bool, str]:
+    """(supported?, why). The checks run from cheapest to most specific; the first miss wins."""
+    if question.answerable and citation.source not in question.expected_sources:
+        return False, "source is not one of the question's expected_sources"
+    article = corpus.get(citation.source)
+    if article is None:
+        return False, "source is not in the corpus"
+    if not citation.quote.strip() or article.text[citation.start : citation.end] != citation.quote:
+        return False, "quote is not the article's text at the cited offsets"
+    missing = Evidence.of(citation.quote, article.date).missing(claim_facts(sentence))
+    if missing:
+        return False, f"quote lacks {', '.join(missing)}"
+    shown = f"{article.title}\n{annotate(citation.quote, find_dates(citation.quote, article.date))}"
+    key_groups = [g for g, hit in zip(question.facts, matched_groups(sentence, question.facts), strict=True) if hit]
+    lacking = [g for g, hit in zip(key_groups, matched_groups(shown, key_groups), strict=True) if not hit]
+    if lacking:
+        return False, f"quote lacks the key fact /{lacking[0][0]}/"
+    if claim_facts(sentence).empty and not key_groups:
+        return _word_overlap(sentence, shown)
+    return True, "supported"
+
+
+def _word_overlap(sentence: str, shown: str) -> tuple[bool, str]:
+    words = set(tokens(sentence))
+    if not words:
+        return True, "supported (no content words to check)"
+    overlap = len(words & set(tokens(shown))) / len(words)
+    if overlap < MIN_OVERLAP:
+        return False, f"quote holds {overlap:.0%} of the sentence's content words"
+    return True, "supported"
+
+
+def cites_expected_source(answer: Answer, question: EvalQuestion) -> bool:
+    return any(c.source in question.expected_sources for c in answer.citations)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One command from a fresh clone: install everything the tests need, then run them all,
+# including the real embedded model (marked slow) and the browser test.
+# Extra arguments go to pytest (e.g. scripts/test.sh -m "not slow").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh "local,dev,eval"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium for the browser test..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "chromium could not be installed; the browser test will be skipped" >&2
+  else
+    echo "chromium not found and not root: the browser test will be skipped" >&2
+  fi
+fi
+.venv/bin/ruff check rag api eval tests bench
+.venv/bin/python -m pytest "$@"
+# The fast retrieval-only eval is the regression gate for every change.
+.venv/bin/rag eval --retrieval-only --min-recall 0.85 --min-mrr 0.75 --out .rag/eval-ci
