@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -32,7 +33,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -47,12 +48,20 @@ class BodySizeLimit:
                 await _too_large(send, self.max_bytes)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    # An HTTPException because FastAPI turns any other error raised while it reads the body
+    # into "400 There was an error parsing the body"; this one it re-raises, so the app's own
+    # handler answers 413 when the body had no Content-Length (chunked) and ran over.
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _detail(limit))
+
+
+def _detail(limit: int) -> str:
+    return f"request body is over the {limit}-byte limit"
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": f"request body is over the {limit}-byte limit"}).encode()
+    body = json.dumps({"detail": _detail(limit)}).encode()
     await send(
         {
             "type": "http.response.start",

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from eval.dataset import DatasetError, EvalQuestion
 from rag.documents.loader import iter_article_paths, load_document
 from rag.errors import DocumentError, InvalidInput
-
-from eval.dataset import DatasetError, EvalQuestion
 
 
 @dataclass(frozen=True)

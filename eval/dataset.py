@@ -102,7 +102,9 @@ def parse_questions(text: str, path: Path) -> tuple[EvalQuestion, ...]:
         question = _parse_line(raw, path, number)
         if question.id in first_line_of:
             raise DatasetError(
-                path, number, f"duplicate id {question.id!r} (first used on line {first_line_of[question.id]})"
+                path,
+                number,
+                f"duplicate id {question.id!r} (first used on line {first_line_of[question.id]})",
             )
         first_line_of[question.id] = number
         questions.append(question)
@@ -130,7 +132,9 @@ def _parse_line(raw: str, path: Path, number: int) -> EvalQuestion:
     for field in ("id", "category", "question"):
         _require_text(item, field, fail)
     if not isinstance(item["reference_answer"], str):
-        raise fail(f"field reference_answer must be a string, got {_type_name(item['reference_answer'])}")
+        raise fail(
+            f"field reference_answer must be a string, got {_type_name(item['reference_answer'])}"
+        )
     if not isinstance(item["answerable"], bool):
         raise fail(f"field answerable must be true or false, got {_type_name(item['answerable'])}")
     history = _string_list(item, "history", fail)
@@ -221,7 +225,9 @@ def select(
     known_ids = {q.id for q in question_set.questions}
     unknown_ids = [i for i in ids if i not in known_ids]
     if unknown_ids:
-        raise InvalidInput(f"unknown question id(s): {', '.join(unknown_ids)} in {question_set.path}")
+        raise InvalidInput(
+            f"unknown question id(s): {', '.join(unknown_ids)} in {question_set.path}"
+        )
     unknown_categories = [c for c in categories if c not in question_set.categories]
     if unknown_categories:
         raise InvalidInput(

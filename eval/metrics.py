@@ -26,9 +26,7 @@ def facts_match(text: str, facts: Sequence[Sequence[str]]) -> bool:
     return bool(facts) and all(matched_groups(text, facts))
 
 
-def is_correct(
-    answerable: bool, answered: bool, text: str, facts: Sequence[Sequence[str]]
-) -> bool:
+def is_correct(answerable: bool, answered: bool, text: str, facts: Sequence[Sequence[str]]) -> bool:
     """Answerable: the system answered and every fact group matches its text.
     Unanswerable: the system declined (`answered` is False), whatever the text says."""
     if not answerable:

@@ -10,16 +10,16 @@ states or implies it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from rag.documents.dates import annotate, find_dates
-from rag.facts import Evidence, claim_facts
-from rag.retrieval.text import tokens
-from rag.types import Answer, Citation
 
 from eval.corpus import Article
 from eval.dataset import EvalQuestion
 from eval.metrics import matched_groups
+from rag.documents.dates import annotate, find_dates
+from rag.facts import Evidence, claim_facts
+from rag.retrieval.text import tokens
+from rag.types import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # "… in 2024. [1]" → "… in 2024 [1]." so the marker stays with the sentence it follows.
@@ -90,13 +90,18 @@ def supports(
     if missing:
         return False, f"quote lacks {', '.join(missing)}"
     shown = f"{article.title}\n{annotate(citation.quote, find_dates(citation.quote, article.date))}"
-    key_groups = [g for g, hit in zip(question.facts, matched_groups(sentence, question.facts), strict=True) if hit]
-    lacking = [g for g, hit in zip(key_groups, matched_groups(shown, key_groups), strict=True) if not hit]
+    key_groups = _hit(question.facts, sentence)
+    lacking = [g for g in key_groups if g not in _hit(key_groups, shown)]
     if lacking:
         return False, f"quote lacks the key fact /{lacking[0][0]}/"
     if claim_facts(sentence).empty and not key_groups:
         return _word_overlap(sentence, shown)
     return True, "supported"
+
+
+def _hit(groups: Sequence[tuple[str, ...]], text: str) -> list[tuple[str, ...]]:
+    """The fact groups that match the text: a sentence's key facts."""
+    return [g for g, hit in zip(groups, matched_groups(text, groups), strict=True) if hit]
 
 
 def _word_overlap(sentence: str, shown: str) -> tuple[bool, str]:

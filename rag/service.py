@@ -152,7 +152,7 @@ class RagService:
             # short, easy second try.
             notes.append(f"model declined; retried with passage [{focus + 1}] alone")
             verified = yield from self._answer(
-                standalone, [passages[focus]], notes, timings, started
+                standalone, [passages[focus]], notes, timings, started, "answer_focused"
             )
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
@@ -175,11 +175,12 @@ class RagService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        template: str = "answer_user",
     ) -> Generator[StreamEvent, None, Verified]:
         """Generate a draft (streaming its tokens), then fix dates and citations in code."""
         dated = date_answers.solve(question, passages)
         user_prompt = self.prompts.render(
-            "answer_user", passages=passages, question=question, date_hint=dated
+            template, passages=passages, question=question, date_hint=dated
         )
         messages = [
             Message("system", self.prompts.render("answer_system")),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import DocumentOut, ErrorOut, UploadResult
-from rag.documents.loader import SUPPORTED_SUFFIXES
+from rag.documents.loader import SUPPORTED_SUFFIXES, parse_document
 from rag.errors import DocumentError, InvalidInput
 
 router = APIRouter()
@@ -48,7 +48,11 @@ async def upload(files: list[UploadFile], service: ServiceDep, settings: Setting
         name = safe_source_name(upload_file.filename)
         data = await upload_file.read(settings.api.max_upload_bytes + 1)
         if len(data) > settings.api.max_upload_bytes:
-            raise InvalidInput(f"{name}: over the {settings.api.max_upload_bytes}-byte upload limit")
+            raise HTTPException(
+                413, f"{name}: over the {settings.api.max_upload_bytes}-byte upload limit"
+            )
+        # Parsing here too catches binary, non-UTF-8 and empty files before any file is stored.
+        parse_document(data, name)
         prepared.append((name, data))
     return [await run_in_threadpool(_store, service, settings.upload_dir, n, d) for n, d in prepared]
 

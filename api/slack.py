@@ -1,0 +1,369 @@
+"""The Slack bot: answers mentions and direct messages in a thread, citing the articles.
+
+This layer only translates: Slack events become `RagService.ask` calls, answers become Slack
+messages. It serves the Events API over HTTP (`slack_router`) and Socket Mode
+(`api.slack_socket`) with the same Bolt app.
+
+    app = FastAPI()
+    app.include_router(slack_router(service, settings))  # POST /slack/events
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from starlette.concurrency import run_in_threadpool
+
+from rag.errors import BackendUnavailable, EmptyCorpus, InvalidInput, RagError
+from rag.service import RagService
+from rag.settings import Settings
+from rag.types import Answer, Citation, Turn
+
+logger = logging.getLogger(__name__)
+
+THINKING_TEXT = ":hourglass_flowing_sand: Looking through the articles…"
+EMPTY_QUESTION_TEXT = (
+    "Ask me a question about the articles, e.g. "
+    "_On what date did Xi and Putin meet at the SCO summit in Astana?_"
+)
+BACKEND_DOWN_TEXT = (
+    ":warning: The language model is unavailable right now, please try again in a minute."
+)
+EMPTY_CORPUS_TEXT = (
+    ":open_file_folder: No articles have been ingested yet, so there is nothing to answer from. "
+    "An admin can add them with `rag ingest data/articles`."
+)
+FAILED_TEXT = ":warning: Sorry, something went wrong while answering. Please try again."
+
+# Marks a bot message as an answer, so thread history skips placeholders and error replies.
+ANSWER_BLOCK_ID = "newsrag-answer"
+MAX_HISTORY_TURNS = 6
+MAX_QUOTE_CHARS = 300
+MAX_SOURCES = 20  # a message holds at most 50 blocks
+MAX_ANSWER_CHARS = 2500  # Slack allows 3000 in a section, escaped; answers are far shorter
+
+_LINK = re.compile(r"<([^@#!|>][^|>]*)(?:\|([^>]*))?>")
+
+
+# --- the Bolt app and its HTTP endpoint -----------------------------------------------------
+
+
+def build_slack_app(
+    service: RagService, settings: Settings, client: WebClient | None = None
+) -> App:
+    """A Bolt app answering `app_mention` events and direct messages through `service`."""
+    if client is None:
+        client = WebClient(token=_bot_token(settings), base_url=settings.slack.api_url)
+    secret = settings.slack.signing_secret
+    app = App(
+        name="newsrag",
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        # Ack at once and answer on Bolt's worker threads: Slack wants a reply within 3 s and
+        # the model takes 10-20 s.
+        process_before_response=False,
+        # auth.test runs on the first event instead, so the API starts while Slack is down.
+        token_verification_enabled=False,
+    )
+    app.use(_drop_redeliveries(SeenEvents()))
+    app.event("app_mention")(_mention_listener(service))
+    app.event("message")(_direct_message_listener(service))
+    return app
+
+
+def slack_router(service: RagService, settings: Settings) -> APIRouter:
+    """`POST /slack/events` for the Events API; requests must carry Slack's signature."""
+    if settings.slack.signing_secret is None:
+        raise RagError("the Slack endpoint needs SLACK_SIGNING_SECRET (Basic Information page)")
+    bolt_app = build_slack_app(service, settings)
+    router = APIRouter()
+
+    # Hidden from the OpenAPI schema: only Slack can call it, and only with a valid signature.
+    @router.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        # Bolt's dispatch is synchronous (and calls auth.test on the first event), so it runs
+        # on a worker thread rather than stalling every other request on the event loop.
+        bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    return router
+
+
+def _bot_token(settings: Settings) -> str:
+    if settings.slack.bot_token is None:
+        raise RagError("the Slack bot needs SLACK_BOT_TOKEN (xoxb-…, OAuth & Permissions page)")
+    return settings.slack.bot_token.get_secret_value()
+
+
+# --- retries and duplicates ---------------------------------------------------------------
+
+
+class SeenEvents:
+    """Event ids seen within `ttl_s`, at most `max_size` of them; safe across threads.
+
+    >>> seen = SeenEvents()
+    >>> seen.first_time("Ev1"), seen.first_time("Ev1")
+    (True, False)
+    """
+
+    def __init__(
+        self,
+        ttl_s: float = 3600.0,
+        max_size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl_s = ttl_s
+        self._max_size = max_size
+        self._clock = clock
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        """Record `event_id`; False when it was already recorded and has not expired."""
+        with self._lock:
+            now = self._clock()
+            # Insertion order is time order, so the expired ids are all at the front.
+            while self._seen and next(iter(self._seen.values())) <= now - self._ttl_s:
+                self._seen.popitem(last=False)
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = now
+            if len(self._seen) > self._max_size:
+                self._seen.popitem(last=False)
+            return True
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._seen)
+
+
+def _drop_redeliveries(seen: SeenEvents) -> Callable[..., BoltResponse | None]:
+    def drop_redeliveries(
+        body: dict[str, Any], request: BoltRequest, next_: Callable[[], None]
+    ) -> BoltResponse | None:
+        # Slack retries when it did not get our ack within 3 s, not because the answer failed:
+        # answering a retry would post a second answer next to the first one.
+        if request.headers.get("x-slack-retry-num"):
+            return BoltResponse(status=200, body="")
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and not seen.first_time(event_id):
+            return BoltResponse(status=200, body="")
+        next_()
+        return None
+
+    return drop_redeliveries
+
+
+# --- listeners ------------------------------------------------------------------------------
+
+
+def _mention_listener(service: RagService) -> Callable[..., None]:
+    def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        # Another bot mentioning us could start a loop of bots answering each other.
+        if event.get("bot_id") or event.get("subtype"):
+            return
+        answer_in_thread(service, client, event, context.bot_user_id, in_dm=False)
+
+    return answer_mention
+
+
+def _direct_message_listener(service: RagService) -> Callable[..., None]:
+    def answer_direct_message(
+        event: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        # Channel messages arrive as app_mention; subtypes are edits, joins and bot posts.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        answer_in_thread(service, client, event, context.bot_user_id, in_dm=True)
+
+    return answer_direct_message
+
+
+def answer_in_thread(
+    service: RagService,
+    client: WebClient,
+    event: Mapping[str, Any],
+    bot_user_id: str | None,
+    *,
+    in_dm: bool,
+) -> None:
+    """Post a placeholder in the event's thread, then replace it with the answer."""
+    channel = event["channel"]
+    thread_ts = event.get("thread_ts") or event["ts"]
+    question = question_text(event.get("text") or "", bot_user_id)
+    if not question:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=EMPTY_QUESTION_TEXT)
+        return
+    placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=THINKING_TEXT)
+    reply = _reply(service, client, event, question, bot_user_id, in_dm)
+    _replace(client, channel, placeholder["ts"], reply)
+
+
+@dataclass(frozen=True)
+class SlackReply:
+    text: str  # mrkdwn; also the notification text, and what thread history reads back
+    blocks: list[dict[str, Any]] | None = None
+
+
+def _reply(
+    service: RagService,
+    client: WebClient,
+    event: Mapping[str, Any],
+    question: str,
+    bot_user_id: str | None,
+    in_dm: bool,
+) -> SlackReply:
+    try:
+        history = _thread_history(client, event, bot_user_id, in_dm)
+        return answer_reply(service.ask(question, history=history))
+    except RagError as exc:
+        logger.warning("could not answer %r: %s", question, exc)
+        return SlackReply(error_text(exc))
+    except Exception:
+        logger.exception("failed to answer %r", question)
+        return SlackReply(FAILED_TEXT)
+
+
+def error_text(exc: RagError) -> str:
+    """What the user is told when `service.ask` raises."""
+    if isinstance(exc, BackendUnavailable):
+        return BACKEND_DOWN_TEXT
+    if isinstance(exc, EmptyCorpus):
+        return EMPTY_CORPUS_TEXT
+    if isinstance(exc, InvalidInput):
+        return f":warning: I can't use that question: {escape(str(exc))}."
+    return FAILED_TEXT
+
+
+def _replace(client: WebClient, channel: str, ts: str, reply: SlackReply) -> None:
+    try:
+        client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+    except SlackApiError:
+        if reply.blocks is None:
+            raise
+        # Slack refuses blocks it finds invalid; the bare answer beats a placeholder forever.
+        logger.exception("chat.update rejected the answer blocks; sending text only")
+        client.chat_update(channel=channel, ts=ts, text=reply.text)
+
+
+# --- thread history -------------------------------------------------------------------------
+
+
+def _thread_history(
+    client: WebClient, event: Mapping[str, Any], bot_user_id: str | None, in_dm: bool
+) -> list[Turn]:
+    if not event.get("thread_ts") or not bot_user_id:
+        return []
+    try:
+        pages = client.conversations_replies(channel=event["channel"], ts=event["thread_ts"])
+        messages = [m for page in pages for m in page.get("messages", [])]
+    except SlackApiError:
+        # A missing history scope or rate limit should cost the follow-up context, not the answer.
+        logger.warning("could not read thread %s for history", event["thread_ts"], exc_info=True)
+        return []
+    return thread_history(messages, bot_user_id, before_ts=event["ts"], in_dm=in_dm)
+
+
+def thread_history(
+    messages: Sequence[Mapping[str, Any]], bot_user_id: str, *, before_ts: str, in_dm: bool
+) -> list[Turn]:
+    """Pair the questions put to the bot with its answers, oldest first, up to `before_ts`.
+
+    In a channel only messages mentioning the bot are questions; others are people talking.
+    A question the bot did not answer (an error, or still thinking) is dropped.
+    """
+    turns: list[Turn] = []
+    pending: str | None = None
+    for message in messages:
+        if Decimal(message["ts"]) >= Decimal(before_ts):
+            break
+        text = message.get("text") or ""
+        if message.get("user") == bot_user_id:
+            if pending and _is_answer(message):
+                turns.append(Turn(pending, unescape(text)))
+            pending = None
+        elif _is_question(message, bot_user_id, in_dm):
+            pending = question_text(text, bot_user_id) or pending
+    return turns[-MAX_HISTORY_TURNS:]
+
+
+def _is_question(message: Mapping[str, Any], bot_user_id: str, in_dm: bool) -> bool:
+    if message.get("bot_id") or message.get("subtype"):
+        return False
+    return in_dm or f"<@{bot_user_id}" in (message.get("text") or "")
+
+
+def _is_answer(message: Mapping[str, Any]) -> bool:
+    return any(b.get("block_id") == ANSWER_BLOCK_ID for b in message.get("blocks") or [])
+
+
+# --- Slack text in and out ------------------------------------------------------------------
+
+
+def question_text(text: str, bot_user_id: str | None) -> str:
+    """The question as plain text: without the bot's mention, links unwrapped, unescaped."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    return unescape(" ".join(text.split()))
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn escaping; it also stops model or article text from pinging `<!channel>`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def answer_reply(answer: Answer) -> SlackReply:
+    """The answer with its `[n]` markers, then one compact line per cited passage."""
+    text = escape(_truncate(answer.text, MAX_ANSWER_CHARS))
+    answer_block = {
+        "type": "section",
+        "block_id": ANSWER_BLOCK_ID,
+        "text": {"type": "mrkdwn", "text": text},
+    }
+    return SlackReply(text, [answer_block, *sources_blocks(answer.citations)])
+
+
+def sources_blocks(citations: Sequence[Citation]) -> list[dict[str, Any]]:
+    if not citations:
+        return []
+    lines = [_source_line(c) for c in citations[:MAX_SOURCES]]
+    if len(citations) > MAX_SOURCES:
+        lines.append(f"…and {len(citations) - MAX_SOURCES} more")
+    return [
+        {"type": "divider"},
+        _context("*Sources*"),
+        *(_context(line) for line in lines),
+    ]
+
+
+def _source_line(c: Citation) -> str:
+    when = f" · {c.date.isoformat()}" if c.date else ""
+    quote = escape(_truncate(" ".join(c.quote.split()), MAX_QUOTE_CHARS))
+    return f"*[{c.n}]* `{escape(c.source)}`{when}\n“{quote}”"
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

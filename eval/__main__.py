@@ -1,0 +1,176 @@
+"""`rag eval` / `python -m eval`: run the offline evaluation and gate on its numbers.
+
+Exit codes: 0 all good, 1 a --min-* gate failed, 2 bad input (eval file, options, set-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from eval.aggregate import Aggregate, Gate, failed_gates
+from rag.errors import RagError
+from rag.settings import PROJECT_ROOT
+
+DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
+RESULTS_DIR = PROJECT_ROOT / "eval" / "results"
+# (flag, Aggregate attribute, needs answers)
+GATES = (
+    ("--min-accuracy", "accuracy", True),
+    ("--min-recall", "recall", False),
+    ("--min-mrr", "mrr", False),
+    ("--min-citation-precision", "citation_precision", True),
+    ("--min-refusal-accuracy", "refusal_accuracy", True),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--"]:
+        args_list = args_list[1:]  # `rag eval -- --retrieval-only` passes the separator through
+    try:
+        args = parse_args(args_list)
+    except SystemExit as exc:  # --help, or a usage error argparse already explained
+        return int(exc.code or 0)
+    try:
+        return _evaluate(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.retrieval_only:
+        for flag, attr, needs_answers in GATES:
+            if needs_answers and getattr(args, attr) is not None:
+                parser.error(f"{flag} needs answers; drop --retrieval-only to gate on it")
+    return args
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag eval", description=__doc__)
+    p.add_argument(
+        "--questions", type=Path, default=DEFAULT_QUESTIONS, help="question set (.jsonl)"
+    )
+    p.add_argument("--corpus", type=Path, help="articles folder (default: settings' corpus_dir)")
+    p.add_argument("--limit", type=_positive_int, help="only the first N selected questions")
+    p.add_argument("--ids", type=_csv, default=[], help="only these ids, e.g. q001,q002")
+    p.add_argument("--categories", type=_csv, default=[], help="only these, e.g. date,number")
+    p.add_argument("--out", type=Path, help="results folder (default: eval/results/<timestamp>/)")
+    p.add_argument("--retrieval-only", action="store_true", help="no model: retrieval metrics only")
+    p.add_argument(
+        "--baseline", action="store_true", help="also answer with the LangChain baseline"
+    )
+    p.add_argument("--judge", action="store_true", help="also grade answers with the judge model")
+    for flag, attr, _ in GATES:
+        p.add_argument(
+            flag, dest=attr, type=_fraction, metavar="X", help=f"fail (exit 1) if {attr} < X"
+        )
+    return p
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    # Heavy imports here, so `rag eval --help` and bad options answer instantly.
+    from eval.dataset import load_question_set, select
+    from eval.judge import NOT_CONFIGURED, build_judge
+    from eval.report import summary_table, write_all
+    from eval.runner import RunPlan, run
+    from eval.settings import EvalSettings
+
+    settings = EvalSettings()
+    question_set = load_question_set(args.questions)
+    questions = select(question_set, args.ids, args.categories, args.limit)
+    judge = None
+    if args.judge and args.retrieval_only:
+        print("judge skipped: --retrieval-only produces no answers to grade", file=sys.stderr)
+    elif args.judge:
+        judge = build_judge(settings)
+        if judge is None:
+            print(NOT_CONFIGURED, file=sys.stderr)
+    plan = RunPlan(
+        question_set=question_set,
+        questions=questions,
+        corpus=args.corpus or settings.corpus_dir,
+        retrieval_only=args.retrieval_only,
+        baseline_answers=args.baseline,
+        selection=_selection(args),
+    )
+    with tempfile.TemporaryDirectory(prefix="newsrag-eval-", ignore_cleanup_errors=True) as store:
+        result = run(plan, settings, Path(store), judge=judge)
+    gates = [
+        Gate(attr, flag, getattr(args, attr))
+        for flag, attr, _ in GATES
+        if getattr(args, attr) is not None
+    ]
+    failures = failed_gates(result.overall["system"], gates)
+    gate_lines = [_gate_line(g, result.overall["system"]) for g in gates]
+    paths = write_all(result, args.out or _default_out(), gate_lines)
+    print(summary_table(result))
+    print()
+    for kind, path in paths.items():
+        print(f"{kind:>8}: {path}")
+    for line in failures:
+        print(line, file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _gate_line(gate: Gate, agg: Aggregate) -> dict[str, Any]:
+    value = getattr(agg, gate.metric)
+    passed = value is not None and value >= gate.minimum
+    return {
+        "flag": gate.flag,
+        "metric": gate.metric,
+        "minimum": gate.minimum,
+        "value": value,
+        "passed": passed,
+    }
+
+
+def _selection(args: argparse.Namespace) -> dict[str, Any]:
+    chosen = {"ids": args.ids, "categories": args.categories, "limit": args.limit}
+    return {k: v for k, v in chosen.items() if v}
+
+
+def _default_out() -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = RESULTS_DIR / stamp
+    n = 1
+    while out.exists():  # two runs in the same second must not mix their files
+        n += 1
+        out = RESULTS_DIR / f"{stamp}-{n}"
+    return out
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number like 0.85") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The plain LangChain recipe, run over the same corpus and questions for comparison.
+
+RecursiveCharacterTextSplitter (800/200) → the same MiniLM embedder → a separate Chroma
+collection → top-k by cosine → one "answer from context, cite [n]" prompt → the same model.
+No hybrid search, no date resolution, no condensing of follow-ups, no citation checks: the
+point is to show what those parts of newsrag are worth.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from eval.contenders import followup_query
+from rag.documents.loader import iter_article_paths, load_document
+from rag.embeddings.base import Embedder
+from rag.errors import DocumentError
+from rag.llm.base import ChatModel
+from rag.prompts import Prompts
+from rag.types import Answer, Chunk, Citation, Message, Passage, Turn
+
+CHUNK_SIZE = 800
+CHUNK_OVERLAP = 200
+COLLECTION = "baseline"
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# What "say that you don't know" comes out as; the recipe has no refusal marker of its own.
+_DECLINE = re.compile(
+    r"\b(?:don'?t|do not) know\b|not (?:in|provided in|mentioned in) the (?:context|passages)|"
+    r"(?:context|passages?) (?:does|do) not (?:contain|mention|say|provide|specify)|"
+    r"no information|cannot (?:be )?(?:answer|determine)",
+    re.IGNORECASE,
+)
+
+
+class BaselineRAG:
+    """The comparison contender; build it with `BaselineRAG.build`."""
+
+    name = "baseline"
+
+    def __init__(
+        self,
+        collection: Any,
+        embedder: Embedder,
+        llm: Callable[[], ChatModel],
+        prompts: Prompts,
+        k: int = 4,
+        max_tokens: int = 320,
+        temperature: float = 0.0,
+    ) -> None:
+        self._collection = collection
+        self._embedder = embedder
+        self._llm = llm  # a callable, so retrieval-only runs never load the model
+        self._prompts = prompts
+        self._k = k
+        self._max_tokens = max_tokens
+        self._temperature = temperature
+
+    @classmethod
+    def build(
+        cls,
+        store_dir: Path,
+        corpus: Path,
+        embedder: Embedder,
+        llm: Callable[[], ChatModel],
+        prompts: Prompts,
+        **options: Any,
+    ) -> BaselineRAG:
+        """A fresh Chroma collection under `store_dir`, filled from the corpus folder."""
+        import chromadb
+
+        client = chromadb.PersistentClient(
+            path=str(store_dir), settings=chromadb.Settings(anonymized_telemetry=False)
+        )
+        collection = client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        chunks = split_corpus(corpus)
+        for i in range(0, len(chunks), 64):
+            part = chunks[i : i + 64]
+            collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=embedder.embed([c.text for c in part]),  # type: ignore[arg-type]
+                documents=[c.text for c in part],
+                metadatas=[
+                    {"doc_id": c.doc_id, "source": c.source, "start": c.start, "end": c.end}
+                    for c in part
+                ],
+            )
+        return cls(collection, embedder, llm, prompts, **options)
+
+    def retrieve(self, query: str) -> list[Passage]:
+        vector = self._embedder.embed([query])[0]
+        result = self._collection.query(
+            query_embeddings=[vector],
+            n_results=self._k,
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        )
+        return [
+            Passage(_chunk(cid, text, meta), 1.0 - dist, dense_rank=rank)
+            for rank, (cid, text, meta, dist) in enumerate(rows, start=1)
+        ]
+
+    def ask(self, question: str, history: list[Turn]) -> Answer:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        query = followup_query(question, [t.question for t in history])
+        passages = self.retrieve(query)
+        timings["retrieve_s"] = time.perf_counter() - started
+        prompt = self._prompts.render(
+            "baseline_answer",
+            passages=[p.chunk.text for p in passages],
+            question=question,
+            history=history,
+        )
+        t = time.perf_counter()
+        pieces: list[str] = []
+        model = self._llm()
+        for piece in model.stream(
+            [Message("user", prompt)], max_tokens=self._max_tokens, temperature=self._temperature
+        ):
+            if not pieces:
+                timings["first_token_s"] = time.perf_counter() - started
+            pieces.append(piece)
+        timings["generate_s"] = time.perf_counter() - t
+        timings["total_s"] = time.perf_counter() - started
+        text = "".join(pieces).strip()
+        return Answer(
+            text=text,
+            citations=marker_citations(text, passages),
+            passages=passages,
+            answered=bool(text) and not _DECLINE.search(text),
+            standalone_question=query,
+            timings=timings,
+        )
+
+
+def split_corpus(corpus: Path) -> list[Chunk]:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True
+    )
+    chunks: list[Chunk] = []
+    for file, source in iter_article_paths([corpus]):
+        try:
+            doc = load_document(file, source)
+        except DocumentError:
+            continue  # the system's ingest skips unreadable files too
+        pieces = splitter.create_documents([doc.text])
+        for i, piece in enumerate(pieces):
+            start = int(piece.metadata["start_index"])
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc.doc_id}:{i}",
+                    doc_id=doc.doc_id,
+                    source=source,
+                    title="",
+                    date=None,
+                    start=start,
+                    end=start + len(piece.page_content),
+                    text=piece.page_content,
+                    annotated=piece.page_content,
+                    index=i,
+                    total=len(pieces),
+                )
+            )
+    return chunks
+
+
+def marker_citations(text: str, passages: Sequence[Passage]) -> list[Citation]:
+    """One citation per distinct in-range `[n]`, quoting the whole passage: the recipe has
+    nothing finer. Out-of-range markers get none and are scored as unsupported."""
+    numbers = dict.fromkeys(int(n) for group in _MARKER.findall(text) for n in group.split(","))
+    citations = []
+    for n in numbers:
+        if 1 <= n <= len(passages):
+            chunk = passages[n - 1].chunk
+            citations.append(
+                Citation(n, chunk.source, chunk.start, chunk.end, chunk.text, None, chunk.chunk_id)
+            )
+    return citations
+
+
+def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        source=str(meta["source"]),
+        title="",
+        date=None,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        annotated=text,
+    )

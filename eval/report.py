@@ -1,0 +1,189 @@
+"""Write a run's results: `results.json` (everything), `report.md` and `report.html` (for people),
+`plot.png`; and the short summary table printed at the end of a run."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from eval.aggregate import STAGES, Aggregate
+from eval.plot import headline, write_plot
+from eval.runner import RunResult
+from eval.scoring import QuestionRecord
+
+TEMPLATES = Path(__file__).parent / "templates"
+CONTENDERS = ("system", "baseline")
+METRICS = (
+    ("recall", "recall@{k}"),
+    ("mrr", "MRR"),
+    ("accuracy", "accuracy"),
+    ("citation_precision", "citation precision"),
+    ("citation_recall", "citation recall"),
+    ("refusal_accuracy", "refusal accuracy"),
+    ("false_refusal_rate", "false refusal rate"),
+    ("judge_accuracy", "judge: accuracy"),
+    ("judge_agreement", "judge: agrees with facts"),
+)
+
+
+def write_all(result: RunResult, out: Path, gate_lines: list[dict[str, Any]]) -> dict[str, Path]:
+    """Write every output file into `out`; return their paths by kind."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out / "results.json",
+        "markdown": out / "report.md",
+        "html": out / "report.html",
+        "plot": out / "plot.png",
+    }
+    paths["json"].write_text(
+        json.dumps(results_json(result, gate_lines), indent=2, ensure_ascii=False)
+    )
+    plot_note = write_plot(result, paths["plot"])
+    if plot_note:
+        del paths["plot"]
+    view = report_view(result, gate_lines, plot_note)
+    paths["markdown"].write_text(_render("report.md.j2", view, autoescape=False))
+    paths["html"].write_text(_render("report.html.j2", view, autoescape=True))
+    return paths
+
+
+def results_json(result: RunResult, gate_lines: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "metadata": result.metadata,
+        "gates": gate_lines,
+        "aggregates": {
+            name: {
+                "overall": asdict(result.overall[name]),
+                "by_category": {c: asdict(a) for c, a in result.categories[name].items()},
+            }
+            for name in result.records
+        },
+        "questions": {
+            name: [asdict(r) for r in records] for name, records in result.records.items()
+        },
+    }
+
+
+def report_view(
+    result: RunResult, gate_lines: list[dict[str, Any]], plot_note: str | None
+) -> dict[str, Any]:
+    """Everything the templates show, already formatted: the templates only lay it out."""
+    names = [n for n in CONTENDERS if n in result.records]
+    metric, stage = headline(result)
+    return {
+        "meta": result.metadata,
+        "names": names,
+        "summary": summary_rows(result, names),
+        "headline": metric,
+        "category_columns": [label for _, label in category_metrics(metric)] + [f"p50 {stage}"],
+        "categories": category_rows(result, names, metric, stage),
+        "questions": {n: [question_row(r) for r in result.records[n]] for n in names},
+        "failures": [question_row(r) for r in result.records["system"] if r.correct is False],
+        "gates": gate_lines,
+        "plot": None if plot_note else "plot.png",
+        "plot_note": plot_note,
+    }
+
+
+def summary_rows(result: RunResult, names: list[str]) -> list[list[str]]:
+    k = result.metadata["settings"]["retrieval"]["top_k"]
+    rows: list[list[str]] = []
+    for attr, label in METRICS:
+        values = [getattr(result.overall[n], attr) for n in names]
+        if any(v is not None for v in values):
+            rows.append([label.format(k=k), *(fmt(v) for v in values)])
+    rows.append(
+        [
+            "questions (errors)",
+            *(f"{result.overall[n].n} ({result.overall[n].errors})" for n in names),
+        ]
+    )
+    for stage in STAGES:
+        for p in ("p50", "p95"):
+            values = [_latency(result.overall[n], stage, p) for n in names]
+            if any(v is not None for v in values):
+                rows.append([f"{p} {stage}", *(fmt(v, seconds=True) for v in values)])
+    return rows
+
+
+def category_metrics(headline_metric: str) -> list[tuple[str, str]]:
+    """(attribute, column label) per category: the headline metric first, no duplicates."""
+    wanted = [(headline_metric, headline_metric), ("recall", "recall"), ("mrr", "MRR")]
+    return list(dict(wanted).items())
+
+
+def category_rows(result: RunResult, names: list[str], metric: str, stage: str) -> list[list[str]]:
+    rows = []
+    for category in sorted(result.categories["system"]):
+        aggs = [result.categories[n][category] for n in names]
+        row = [category, str(aggs[0].n)]
+        for attr, _ in category_metrics(metric):
+            row += [fmt(getattr(a, attr)) for a in aggs]
+        row += [fmt(_latency(a, stage, "p50"), seconds=True) for a in aggs]
+        rows.append(row)
+    return rows
+
+
+def question_row(r: QuestionRecord) -> dict[str, str]:
+    latency = r.timings.get("total_s", r.timings.get("retrieve_s"))
+    return {
+        "id": r.id,
+        "category": r.category,
+        "question": r.question,
+        "history": " / ".join(r.history),
+        "answer": r.answer if r.answer is not None else "—",
+        "correct": {True: "yes", False: "no", None: "—"}[r.correct],
+        "recall": fmt(r.recall),
+        "mrr": fmt(r.mrr),
+        "citations": "; ".join(
+            f"[{c['n']}] {c['source'] or '?'} {'✓' if c['supported'] else '✗ ' + c['reason']}"
+            for c in r.citations
+        ),
+        "latency": fmt(latency, seconds=True),
+        "missed": "; ".join(" | ".join(group) for group in r.missed_facts),
+        "error": r.error or "",
+        "retrieved": ", ".join(r.retrieved_sources),
+    }
+
+
+def summary_table(result: RunResult) -> str:
+    """The plain-text table printed to stdout at the end of a run."""
+    names = [n for n in CONTENDERS if n in result.records]
+    rows = [["metric", *names], *summary_rows(result, names)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def fmt(value: float | None, *, seconds: bool = False) -> str:
+    if value is None:
+        return "—"
+    if not seconds:
+        return f"{value:.3f}"
+    return f"{value:.2f}s" if value >= 1 else f"{value * 1000:.0f}ms"
+
+
+def _latency(agg: Aggregate, stage: str, p: str) -> float | None:
+    return agg.latency[stage][p] if stage in agg.latency else None
+
+
+def _render(name: str, view: dict[str, Any], *, autoescape: bool) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = _markdown_cell
+    return env.get_template(name).render(**view)
+
+
+def _markdown_cell(text: str) -> str:
+    """A value that cannot break a Markdown table row."""
+    return " ".join(str(text).split()).replace("|", "\\|")

@@ -1,0 +1,267 @@
+"""Run the selected questions through the system (and the baseline) on a fresh store; score them.
+
+The runner translates; it does not decide. Answers come from `RagService.ask`, exactly as the
+CLI, API and Slack bot get them; a follow-up question gets the answers the system gave to the
+earlier questions of its conversation as history.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eval.aggregate import Aggregate, aggregate, by_category
+from eval.baseline import CHUNK_OVERLAP, CHUNK_SIZE, BaselineRAG
+from eval.contenders import Contender, SystemContender, followup_query
+from eval.corpus import Article, check_expected_sources, load_corpus
+from eval.dataset import EvalQuestion, QuestionSet
+from eval.judge import Judge
+from eval.scoring import QuestionRecord, answer_record, error_record, retrieval_record
+from rag.embeddings.base import Embedder
+from rag.errors import InvalidInput, RagError
+from rag.factory import build_embedder, build_llm, build_service
+from rag.llm.base import ChatModel
+from rag.prompts import Prompts
+from rag.service import RagService
+from rag.settings import PROJECT_ROOT, Settings
+from rag.types import Turn
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What to run: chosen on the command line, carried into the results' metadata."""
+
+    question_set: QuestionSet
+    questions: list[EvalQuestion]
+    corpus: Path
+    retrieval_only: bool = False
+    baseline_answers: bool = False  # --baseline; the baseline's retrieval is always measured
+    selection: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    metadata: dict[str, Any]
+    records: dict[str, list[QuestionRecord]]  # by contender name: "system", "baseline"
+    overall: dict[str, Aggregate]
+    categories: dict[str, dict[str, Aggregate]]
+
+    def answers(self, contender: str) -> bool:
+        return any(r.correct is not None for r in self.records.get(contender, []))
+
+
+def run(
+    plan: RunPlan,
+    settings: Settings,
+    store_dir: Path,
+    *,
+    embedder: Embedder | None = None,
+    llm: ChatModel | None = None,
+    judge: Judge | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Ingest the corpus into fresh stores under `store_dir`, then ask every question."""
+    started, clock = datetime.now(UTC), time.perf_counter()
+    corpus = load_corpus(plan.corpus)
+    check_expected_sources(plan.questions, corpus, plan.question_set.path)
+    embedder = embedder or build_embedder(settings)
+    if llm is None and not plan.retrieval_only:
+        # Built from the caller's settings, not the temporary ones: the local model file is
+        # cached under the real data dir and must not be re-assembled for every run.
+        llm = build_llm(settings)
+    service = build_service(isolated(settings, store_dir / "system"), llm=llm, embedder=embedder)
+    ingest_s = _ingest(service, plan.corpus)
+    baseline = BaselineRAG.build(
+        store_dir / "baseline",
+        plan.corpus,
+        embedder,
+        lambda: service.llm,
+        Prompts(settings.prompts_dir),
+        k=settings.retrieval.top_k,
+        max_tokens=settings.llm.max_tokens,
+        temperature=settings.llm.temperature,
+    )
+    runs: list[tuple[Contender, bool]] = [
+        (SystemContender(service), not plan.retrieval_only),
+        (baseline, plan.baseline_answers and not plan.retrieval_only),
+    ]
+    records = _run_all(runs, plan.questions, corpus, judge, progress)
+    metadata = _metadata(plan, settings, service, embedder, judge, corpus, ingest_s)
+    metadata["started_at"] = started.isoformat(timespec="seconds")
+    metadata["duration_s"] = round(time.perf_counter() - clock, 2)
+    return RunResult(
+        metadata=metadata,
+        records=records,
+        overall={name: aggregate(rs) for name, rs in records.items()},
+        categories={name: by_category(rs) for name, rs in records.items()},
+    )
+
+
+def isolated(settings: Settings, data_dir: Path) -> Settings:
+    """The caller's settings on a private, on-disk store: an eval never touches a real one."""
+    store = settings.store.model_copy(update={"host": None, "collection": "eval"})
+    return settings.model_copy(update={"data_dir": data_dir, "store": store})
+
+
+def _ingest(service: RagService, corpus: Path) -> float:
+    t = time.perf_counter()
+    report = service.ingest([corpus])
+    for source, reason in report.failed:
+        print(f"eval: skipped {source}: {reason}", file=sys.stderr)
+    if service.store.count() == 0:
+        raise InvalidInput(f"nothing could be ingested from {corpus}")
+    return round(time.perf_counter() - t, 3)
+
+
+def _run_all(
+    runs: list[tuple[Contender, bool]],
+    questions: list[EvalQuestion],
+    corpus: dict[str, Article],
+    judge: Judge | None,
+    progress: bool,
+) -> dict[str, list[QuestionRecord]]:
+    from tqdm import tqdm
+
+    records: dict[str, list[QuestionRecord]] = {}
+    # tqdm hides itself when stderr is not a terminal, so CI logs stay clean.
+    with tqdm(
+        total=len(runs) * len(questions),
+        unit="q",
+        disable=None if progress else True,
+        file=sys.stderr,
+    ) as bar:
+        for contender, answers in runs:
+            bar.set_description(contender.name)
+            out = records.setdefault(contender.name, [])
+            for q in questions:
+                out.append(score_question(contender, q, answers, corpus, judge))
+                bar.update()
+    return records
+
+
+def score_question(
+    contender: Contender,
+    q: EvalQuestion,
+    answers: bool,
+    corpus: dict[str, Article],
+    judge: Judge | None = None,
+) -> QuestionRecord:
+    """One question: retrieval only, or the whole conversation then the final answer."""
+    if not answers:
+        return _retrieval_only(contender, q)
+    history: list[Turn] = []
+    try:
+        for earlier in q.history:
+            history.append(Turn(earlier, contender.ask(earlier, list(history)).text))
+        answer = contender.ask(q.question, list(history))
+    except RagError as exc:
+        return error_record(q, str(exc), [t.answer for t in history], answers=True)
+    record = answer_record(q, answer, [t.answer for t in history], corpus)
+    if judge is not None:
+        record.judge = _judge(judge, q, answer.text)
+    return record
+
+
+def _retrieval_only(contender: Contender, q: EvalQuestion) -> QuestionRecord:
+    query = followup_query(q.question, q.history)
+    t = time.perf_counter()
+    try:
+        passages = contender.retrieve(query)
+    except RagError as exc:
+        return error_record(q, str(exc), [], answers=False)
+    return retrieval_record(q, query, passages, time.perf_counter() - t)
+
+
+def _judge(judge: Judge, q: EvalQuestion, answer: str) -> dict[str, Any]:
+    try:
+        verdict = judge.grade(q, answer)
+    except RagError as exc:
+        return {"correct": None, "reason": f"judge failed: {exc}"}
+    return {"correct": verdict.correct, "reason": verdict.reason}
+
+
+def _metadata(
+    plan: RunPlan,
+    settings: Settings,
+    service: RagService,
+    embedder: Embedder,
+    judge: Judge | None,
+    corpus: dict[str, Article],
+    ingest_s: float,
+) -> dict[str, Any]:
+    qs = plan.question_set
+    return {
+        "mode": "retrieval-only" if plan.retrieval_only else "full",
+        "question_set": {
+            "path": _display(qs.path),
+            "name": qs.name,
+            "version": qs.version,
+            "sha256": qs.sha256,
+            "total": len(qs.questions),
+            "selected": len(plan.questions),
+            "selection": plan.selection,
+        },
+        "git": git_state(PROJECT_ROOT),
+        "corpus": {
+            "path": _display(plan.corpus),
+            "articles": len(corpus),
+            "system_chunks": service.store.count(),
+            "ingest_s": ingest_s,
+        },
+        "model": None if plan.retrieval_only else service.llm.name,
+        "judge": judge.model.name if judge else None,
+        "settings": settings_summary(settings, embedder),
+        "baseline": {
+            "recipe": f"RecursiveCharacterTextSplitter({CHUNK_SIZE}/{CHUNK_OVERLAP}) + Chroma "
+            "cosine top-k + prompts/baseline_answer.j2",
+            "answers": plan.baseline_answers and not plan.retrieval_only,
+        },
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def settings_summary(settings: Settings, embedder: Embedder) -> dict[str, Any]:
+    """The settings that change results; never secrets."""
+    return {
+        "embedding": {"backend": settings.embedding.backend, "model": embedder.name},
+        "llm": {
+            "backend": settings.llm.backend,
+            "model": settings.llm.model if settings.llm.backend == "openai" else None,
+            "model_path": str(settings.llm.model_path) if settings.llm.model_path else None,
+            "max_tokens": settings.llm.max_tokens,
+            "temperature": settings.llm.temperature,
+        },
+        "retrieval": settings.retrieval.model_dump(),
+        "chunking": settings.chunking.model_dump(),
+    }
+
+
+def git_state(root: Path) -> dict[str, Any]:
+    """The commit the run measured, and whether the tree had uncommitted changes."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)

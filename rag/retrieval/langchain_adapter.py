@@ -1,0 +1,35 @@
+"""The hybrid retriever as a LangChain `BaseRetriever`, for LangChain chains and agents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.presenters import passage_to_dict
+from rag.types import Filters
+
+
+class NewsRetriever(BaseRetriever):
+    """`NewsRetriever(service=svc, k=4).invoke("question")` → LangChain documents whose
+    `page_content` has relative dates resolved and whose metadata carries source and offsets."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    service: Any  # rag.service.RagService; Any keeps pydantic from inspecting it
+    k: int = 4
+    filters: Filters | None = None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        passages = self.service.retriever.retrieve(query, self.k, self.filters)
+        out = []
+        for p in passages:
+            meta = passage_to_dict(p)
+            text = meta.pop("text")
+            out.append(LCDocument(page_content=text, metadata=meta))
+        return out

@@ -1,0 +1,327 @@
+"""Shared fixtures for the HTTP API tests: real MiniLM + Chroma services, a scripted chat model,
+a real uvicorn server on loopback, and a scriptable OpenAI-compatible backend to break on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from rag.embeddings.base import Embedder
+from rag.factory import build_embedder, build_service
+from rag.llm.base import ChatModel
+from rag.llm.fake import FakeChatModel
+from rag.service import RagService
+from rag.settings import PROJECT_ROOT, ApiSettings, Settings
+from rag.types import Message
+
+ARTICLES = PROJECT_ROOT / "data" / "articles"
+LENDING_SOURCE = "000_f4d4d8ba4c92511d.txt"
+LENDING_QUESTION = "How much additional lending did Xi announce for the Belt and Road?"
+FOLLOW_UP = "Which banks will provide it?"
+REWRITTEN = "Which banks will provide the additional $100 billion of Belt and Road lending?"
+# The figure is in the lending passage, so the real citation verifier keeps the claim and [1].
+LENDING_ANSWER = "Xi announced an additional $100 billion in loans [1]."
+API_KEY = "test-key-3f9a"
+
+
+def scripted_reply(messages: Sequence[Message]) -> str:
+    """Stands in for the model: rewrites follow-ups, answers only when the figure was retrieved."""
+    prompt = messages[-1].content
+    if "Follow-up question:" in prompt:
+        return REWRITTEN
+    if "$100 billion" in prompt:
+        return LENDING_ANSWER
+    return "NOT IN ARTICLES"
+
+
+def parse_sse(text: str) -> list[tuple[str, Any]]:
+    """(event, data) pairs from a server-sent-events body."""
+    events = []
+    for block in text.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _isolated_environment() -> Iterator[None]:
+    # A developer's RAG_*/OPENAI_*/SLACK_* variables or an HTTP proxy would change what the app
+    # builds and where loopback requests go; the tests must not depend on the shell they run in.
+    prefixes = ("RAG_", "OPENAI_", "SLACK_", "CHROMA_")
+    proxies = {"http_proxy", "https_proxy", "all_proxy"}
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith(prefixes) or name.lower() in proxies:
+                mp.delenv(name)
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+        yield
+
+
+class MemoEmbedder:
+    """The real MiniLM, remembering vectors by text.
+
+    Many tests ingest the same sample corpus into a fresh store; embedding it again each time
+    would cost seconds per test and prove nothing new. The vectors are MiniLM's own.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._memo: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+            if missing:
+                self._memo.update(zip(missing, self.inner.embed(missing), strict=True))
+            return [self._memo[t] for t in texts]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """One MiniLM for the whole run: loading it per test would dominate the suite's time."""
+    return MemoEmbedder(build_embedder(Settings(_env_file=None)))  # type: ignore[call-arg]
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings that ignore any `.env` in the working folder."""
+    return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def service_factory(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Callable[..., tuple[RagService, Settings]]:
+    """Build a service on a fresh data dir with the sample corpus ingested."""
+
+    def make(
+        llm: ChatModel | None = None, *, ingest: bool = True, **overrides: Any
+    ) -> tuple[RagService, Settings]:
+        settings = make_settings(tmp_path_factory.mktemp("rag"), **overrides)
+        service = build_service(settings, llm=llm or FakeChatModel(scripted_reply), embedder=embedder)
+        if ingest:
+            report = service.ingest([ARTICLES])
+            assert report.ok, report.failed
+        return service, settings
+
+    return make
+
+
+@dataclass
+class Corpus:
+    """A service over the sample corpus that read-only tests share, with its scripted model."""
+
+    service: RagService
+    settings: Settings
+    llm: FakeChatModel
+
+    def app(self, **api: Any) -> FastAPI:
+        """A new app over the shared service; `api` overrides ApiSettings (key, limits)."""
+        settings = self.settings.model_copy(update={"api": ApiSettings(**api)})
+        return create_app(settings, self.service)
+
+
+@pytest.fixture(scope="package")
+def corpus(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Corpus:
+    llm = FakeChatModel(scripted_reply)
+    settings = make_settings(tmp_path_factory.mktemp("corpus"))
+    service = build_service(settings, llm=llm, embedder=embedder)
+    assert service.ingest([ARTICLES]).ok
+    return Corpus(service, settings, llm)
+
+
+@pytest.fixture
+def client(corpus: Corpus) -> Iterator[TestClient]:
+    with TestClient(corpus.app()) as c:
+        yield c
+
+
+# --- a real server on loopback ------------------------------------------------------------
+
+
+@contextmanager
+def serve(app: FastAPI, timeout_s: float = 15.0) -> Iterator[str]:
+    """Run `app` under uvicorn in a thread on a free loopback port; yield its base URL.
+
+    The socket is bound here and handed to uvicorn, so no other process can take the port
+    between choosing it and listening on it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, thread, timeout_s)
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=timeout_s)
+        sock.close()
+        assert not thread.is_alive(), "uvicorn did not shut down"
+
+
+def _wait_healthy(base_url: str, thread: threading.Thread, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn exited before it answered /healthz")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{base_url}/healthz did not answer within {timeout_s} s")
+
+
+@pytest.fixture(scope="package")
+def live_url(corpus: Corpus) -> Iterator[str]:
+    """The shared corpus service behind a real uvicorn server, without an API key."""
+    with serve(corpus.app()) as url:
+        yield url
+
+
+def closed_port() -> int:
+    """A loopback port that nothing listens on: bound once to pick it, then released."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- a scriptable OpenAI-compatible model server ------------------------------------------
+
+
+class FakeBackend:
+    """A tiny OpenAI-compatible server on loopback whose behaviour a test switches.
+
+    mode "ok" streams `reply` like a real server, "error" answers HTTP 500, "slow" sleeps
+    `sleep_s` before answering, to trip the client's timeout, and "cut" drops the connection
+    after the first two words of the reply.
+    """
+
+    def __init__(self, reply: str = LENDING_ANSWER, sleep_s: float = 5.0, port: int = 0) -> None:
+        self.mode = "ok"
+        self.reply = reply
+        self.sleep_s = sleep_s
+        self.requests = 0
+        self._release = threading.Event()
+        backend = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                return None
+
+            def do_GET(self) -> None:
+                backend._answer(self, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                self.rfile.read(length)
+                backend._answer(self, None)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _answer(self, handler: BaseHTTPRequestHandler, listing: dict[str, Any] | None) -> None:
+        self.requests += 1
+        if self.mode == "slow":
+            # Returns early at teardown, so a sleeping handler never outlives the test.
+            self._release.wait(self.sleep_s)
+        if self.mode == "error":
+            body = json.dumps({"error": {"message": "boom", "type": "server_error"}}).encode()
+            handler.send_response(500)
+            handler.send_header("content-type", "application/json")
+            handler.send_header("content-length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
+        if listing is not None:
+            body = json.dumps(listing).encode()
+            handler.send_response(200)
+            handler.send_header("content-type", "application/json")
+            handler.send_header("content-length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
+        if self.mode == "cut":
+            self._cut(handler)
+            return
+        handler.send_response(200)
+        handler.send_header("content-type", "text/event-stream")
+        handler.end_headers()
+        for chunk in self._chunks():
+            handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        handler.wfile.write(b"data: [DONE]\n\n")
+        handler.close_connection = True
+
+    def _chunks(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "fake",
+                "choices": [
+                    {"index": 0, "delta": {"content": word if i == 0 else " " + word}, "finish_reason": None}
+                ],
+            }
+            for i, word in enumerate(self.reply.split(" "))
+        ]
+
+    def _cut(self, handler: BaseHTTPRequestHandler) -> None:
+        # Chunked HTTP/1.1, closed before the terminating chunk: the client sees a broken body,
+        # as when a model server dies mid-answer (HTTP/1.0 would read as a complete response).
+        handler.protocol_version = "HTTP/1.1"
+        handler.send_response(200)
+        handler.send_header("content-type", "text/event-stream")
+        handler.send_header("transfer-encoding", "chunked")
+        handler.end_headers()
+        for chunk in self._chunks()[:2]:
+            frame = f"data: {json.dumps(chunk)}\n\n".encode()
+            handler.wfile.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    def __enter__(self) -> FakeBackend:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def fake_backend() -> Iterator[FakeBackend]:
+    with FakeBackend() as backend:
+        yield backend

@@ -1,0 +1,220 @@
+"""API key, request and question size limits, and JSON error bodies with a clear `detail`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import API_KEY, LENDING_QUESTION, Corpus, serve
+
+# Every /v1 route with a request that would succeed (or fail on validation) once authorised.
+V1_CALLS: list[tuple[str, str, dict[str, Any]]] = [
+    ("POST", "/v1/chat", {"json": {"question": LENDING_QUESTION}}),
+    ("POST", "/v1/chat", {"json": {"question": LENDING_QUESTION, "stream": True}}),
+    ("POST", "/v1/chat/completions", {"json": {"messages": [{"role": "user", "content": "hi"}]}}),
+    ("GET", "/v1/documents", {}),
+    ("POST", "/v1/documents", {"files": [("files", ("a.txt", b"A short article about tea."))]}),
+    ("DELETE", "/v1/documents/0123456789abcdef", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def keyed(corpus: Corpus) -> Iterator[TestClient]:
+    with TestClient(corpus.app(api_key=API_KEY)) as c:
+        yield c
+
+
+def test_every_v1_route_is_guarded(corpus: Corpus) -> None:
+    app = corpus.app()
+    v1 = {
+        (method, route.path)  # type: ignore[attr-defined]
+        for route in app.routes
+        if getattr(route, "path", "").startswith("/v1")
+        for method in route.methods  # type: ignore[attr-defined]
+    }
+    # A new /v1 route must be added to V1_CALLS, so the key check below covers it too.
+    covered = {(m, "/v1/documents/{doc_id}" if p.startswith("/v1/documents/") else p) for m, p, _ in V1_CALLS}
+    assert v1 <= covered
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs"), V1_CALLS)
+@pytest.mark.parametrize(
+    "auth",
+    [None, "Bearer wrong-key", f"Basic {API_KEY}", "Bearer", f"Bearer {API_KEY}x"],
+    ids=["missing", "wrong", "not-bearer", "empty", "prefix-match"],
+)
+def test_v1_routes_reject_missing_or_wrong_key(
+    keyed: TestClient, method: str, path: str, kwargs: dict[str, Any], auth: str | None
+) -> None:
+    headers = {"Authorization": auth} if auth else {}
+    response = keyed.request(method, path, headers=headers, **kwargs)
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "Authorization: Bearer" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs"), V1_CALLS)
+def test_v1_routes_accept_the_right_key(
+    keyed: TestClient, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    response = keyed.request(method, path, headers={"Authorization": f"Bearer {API_KEY}"}, **kwargs)
+    # The upload and delete would change the shared corpus; here they only must get past auth.
+    assert response.status_code != 401, response.text
+
+
+def test_key_is_checked_before_the_body_is_validated(keyed: TestClient) -> None:
+    # Otherwise validation errors would tell an anonymous caller about the API's schema.
+    response = keyed.post("/v1/chat", json={"nonsense": True})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/"])
+def test_probes_and_page_stay_open(keyed: TestClient, path: str) -> None:
+    assert keyed.get(path).status_code == 200
+
+
+def test_key_over_real_http(corpus: Corpus) -> None:
+    with serve(corpus.app(api_key=API_KEY)) as url:
+        assert httpx.get(f"{url}/v1/documents").status_code == 401
+        ok = httpx.get(f"{url}/v1/documents", headers={"Authorization": f"Bearer {API_KEY}"})
+        assert ok.status_code == 200
+        assert httpx.get(f"{url}/healthz").status_code == 200
+
+
+# --- limits -------------------------------------------------------------------------------
+
+
+def test_overlong_question_is_400_json(client: TestClient) -> None:
+    response = client.post("/v1/chat", json={"question": "x" * 2001})
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "the question is 2001 characters; the limit is 2000"
+
+
+def test_question_at_the_limit_is_accepted(client: TestClient) -> None:
+    question = (LENDING_QUESTION + " ") * (2000 // (len(LENDING_QUESTION) + 1))
+    assert len(question) <= 2000
+    assert client.post("/v1/chat", json={"question": question}).status_code == 200
+
+
+def test_configured_question_limit_is_enforced(corpus: Corpus) -> None:
+    with TestClient(corpus.app(max_question_chars=20)) as c:
+        response = c.post("/v1/chat", json={"question": LENDING_QUESTION})
+    assert response.status_code == 400
+    assert "limit is 20" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_rejected(client: TestClient, question: str) -> None:
+    response = client.post("/v1/chat", json={"question": question})
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def small(corpus: Corpus) -> Iterator[TestClient]:
+    with TestClient(corpus.app(max_request_bytes=2048)) as c:
+        yield c
+
+
+def test_oversized_json_body_is_413_json(small: TestClient) -> None:
+    response = small.post("/v1/chat", json={"question": "x" * 3000})
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["detail"] == "request body is over the 2048-byte limit"
+
+
+def test_oversized_upload_is_413_before_anything_is_stored(small: TestClient, corpus: Corpus) -> None:
+    before = corpus.service.store.count()
+    response = small.post("/v1/documents", files=[("files", ("big.txt", b"word " * 1000))])
+
+    assert response.status_code == 413
+    assert corpus.service.store.count() == before
+
+
+def test_chunked_body_over_the_limit_is_413(small: TestClient) -> None:
+    # No Content-Length: the limit must hold for the bytes actually sent, too.
+    def body() -> Iterator[bytes]:
+        yield b'{"question": "'
+        for _ in range(10):
+            yield b"x" * 500
+        yield b'"}'
+
+    response = small.post("/v1/chat", content=body(), headers={"content-type": "application/json"})
+
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+
+
+def test_chunked_body_over_the_limit_is_413_over_real_http(corpus: Corpus) -> None:
+    def body() -> Iterator[bytes]:
+        yield b'{"question": "'
+        for _ in range(10):
+            yield b"x" * 500
+        yield b'"}'
+
+    with serve(corpus.app(max_request_bytes=2048)) as url:
+        response = httpx.post(
+            f"{url}/v1/chat", content=body(), headers={"content-type": "application/json"}
+        )
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+
+
+def test_lying_content_length_is_413(small: TestClient) -> None:
+    response = small.post(
+        "/v1/chat", content=b"{}", headers={"content-type": "application/json", "content-length": "x"}
+    )
+    assert response.status_code == 413
+
+
+# --- error bodies -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("GET", "/v1/nope", {}, 404),
+        ("PUT", "/v1/chat", {}, 405),
+        ("POST", "/v1/chat", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 422),
+        ("POST", "/v1/chat", {"json": {"question": "q", "extra": 1}}, 422),
+        ("DELETE", "/v1/documents/0123456789abcdef", {}, 404),
+        ("DELETE", "/v1/documents/not-an-id", {}, 400),
+    ],
+)
+def test_errors_are_json_with_detail(
+    client: TestClient, method: str, path: str, kwargs: dict[str, Any], status: int
+) -> None:
+    response = client.request(method, path, **kwargs)
+
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["detail"]
+
+
+def test_chunked_upload_over_the_limit_is_413(small: TestClient, corpus: Corpus) -> None:
+    encoded = httpx.Request(
+        "POST", "http://x/v1/documents", files=[("files", ("big.txt", b"word " * 1000))]
+    )
+    payload = encoded.read()
+    before = corpus.service.store.count()
+
+    def body() -> Iterator[bytes]:
+        for i in range(0, len(payload), 512):
+            yield payload[i : i + 512]
+
+    response = small.post(
+        "/v1/documents",
+        content=body(),
+        headers={"content-type": encoded.headers["content-type"]},
+    )
+
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+    assert corpus.service.store.count() == before

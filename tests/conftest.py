@@ -1,0 +1,46 @@
+"""Fixtures shared by every test folder: the real embedder, loaded once, and real services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from rag.embeddings.onnx_minilm import MiniLMEmbedder
+from rag.factory import build_service
+from rag.llm.fake import FakeChatModel
+from rag.service import RagService
+from rag.settings import Settings
+from rag.types import Message
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "data" / "articles"
+ASTANA = "004_d9422b366859b37e.txt"
+BRI = "000_f4d4d8ba4c92511d.txt"
+TASS_LIKE = "002_77e1ef7318c197bb.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+@pytest.fixture
+def make_service(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> Callable[..., RagService]:
+    """A service on a fresh on-disk Chroma store with the real embedder and a scripted model."""
+
+    def make(
+        reply: str | Callable[[Sequence[Message]], str] = "NOT IN ARTICLES",
+        ingest: bool = True,
+        **settings: object,
+    ) -> RagService:
+        s = Settings(data_dir=tmp_path / "data", **settings)  # type: ignore[arg-type]
+        service = build_service(s, llm=FakeChatModel(reply), embedder=embedder)
+        if ingest:
+            service.ingest([CORPUS])
+        return service
+
+    return make

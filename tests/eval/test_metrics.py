@@ -1,0 +1,227 @@
+"""The metric functions on hand-made inputs, with the answers worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from eval.aggregate import Gate, aggregate, failed_gates
+from eval.corpus import Article
+from eval.dataset import EvalQuestion
+from eval.metrics import (
+    facts_match,
+    is_correct,
+    percentile,
+    recall_at_k,
+    reciprocal_rank,
+    share,
+)
+from eval.scoring import QuestionRecord
+from eval.support import check_citations, cited_sentences, supports
+from rag.types import Answer, Citation
+
+A, B, C = "a.txt", "b.txt", "c.txt"
+DATE_FACTS = (("\\b3 July 2024", "2024-07-03"),)
+BANK_FACTS = (("China Development Bank", "\\bCDB\\b"), ("Export-Import Bank", "\\bExim"))
+
+
+def question(facts: tuple[tuple[str, ...], ...] = DATE_FACTS, sources: tuple[str, ...] = (A,)) -> EvalQuestion:
+    return EvalQuestion("q1", "date", "When did they meet?", (), "", facts, sources, bool(facts))
+
+
+# --- fact matching and correctness -----------------------------------------------------------
+
+
+def test_every_group_must_match_and_any_alternative_will_do() -> None:
+    assert facts_match("Loans from the CDB and the Export-Import Bank.", BANK_FACTS)
+    assert not facts_match("Loans from the China Development Bank.", BANK_FACTS)
+    assert facts_match("they met on 2024-07-03", DATE_FACTS)
+    assert facts_match("THEY MET ON 3 JULY 2024", DATE_FACTS)  # case-insensitive
+
+
+def test_no_facts_never_counts_as_a_match() -> None:
+    assert not facts_match("anything", ())
+
+
+def test_case_sensitive_alternatives_can_opt_out_of_ignorecase() -> None:
+    may = (("(?-i:\\bMay\\b)",),)
+    assert facts_match("He visited in May 2024.", may)
+    assert not facts_match("He may visit.", may)
+
+
+@pytest.mark.parametrize(
+    ("answerable", "answered", "text", "expected"),
+    [
+        (True, True, "They met on 3 July 2024 [1].", True),
+        (True, True, "They met on 4 July 2024 [1].", False),
+        (True, False, "3 July 2024 is not in the articles.", False),  # declined: not an answer
+        (False, False, "The articles do not contain the answer.", True),
+        (False, True, "They met on 3 July 2024.", False),  # answered the unanswerable
+    ],
+)
+def test_correctness(answerable: bool, answered: bool, text: str, expected: bool) -> None:
+    facts = DATE_FACTS if answerable else ()
+    assert is_correct(answerable, answered, text, facts) is expected
+
+
+# --- retrieval ---------------------------------------------------------------------------------
+
+
+def test_recall_counts_distinct_expected_sources() -> None:
+    assert recall_at_k([A, A, C], [A, B]) == 0.5
+    assert recall_at_k([A, B, C], [A, B]) == 1.0
+    assert recall_at_k([C, C], [A]) == 0.0
+    assert recall_at_k([A], []) is None
+
+
+def test_mrr_is_one_over_the_rank_of_the_first_expected_source() -> None:
+    assert reciprocal_rank([A, B], [A]) == 1.0
+    assert reciprocal_rank([C, C, B], [A, B]) == pytest.approx(1 / 3)
+    assert reciprocal_rank([C], [A]) == 0.0
+    assert reciprocal_rank([A], []) is None
+
+
+def test_percentile_interpolates_like_numpy() -> None:
+    values = [4.0, 1.0, 3.0, 2.0]
+    assert percentile(values, 50) == 2.5
+    assert percentile(values, 95) == pytest.approx(3.85)
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([], 50) is None
+
+
+def test_share_of_nothing_is_none_not_zero() -> None:
+    assert share(0, 0) is None
+    assert share(1, 4) == 0.25
+
+
+# --- citations -------------------------------------------------------------------------------
+
+ASTANA = (
+    " date 2024-07-04 Xi highlights ties\n\n"
+    "President Xi Jinping called on Wednesday for China and Russia to nurture their relations. "
+    "The summit is to be held on Thursday. Xi met Vladimir Putin in Astana, Kazakhstan."
+)
+CORPUS = {A: Article(A, "Xi highlights ties", ASTANA, date(2024, 7, 4))}
+
+
+def cite(fragment: str, n: int = 1, source: str = A) -> Citation:
+    start = ASTANA.index(fragment)
+    return Citation(n, source, start, start + len(fragment), fragment, date(2024, 7, 4), "c1")
+
+
+def test_markers_after_the_full_stop_belong_to_the_sentence_before() -> None:
+    text = "They met on 3 July 2024. [1] It was in Astana [2][3]. No citation here."
+    assert cited_sentences(text) == [
+        ("They met on 3 July 2024.", (1,)),
+        ("It was in Astana.", (2, 3)),
+        ("No citation here.", ()),
+    ]
+
+
+def test_a_resolved_relative_date_in_the_quote_supports_the_day() -> None:
+    quote = cite("President Xi Jinping called on Wednesday for China and Russia to nurture")
+    assert supports("Xi spoke on 3 July 2024.", quote, question(), CORPUS) == (True, "supported")
+
+
+def test_the_publication_date_alone_does_not_support_a_day() -> None:
+    quote = cite("Xi met Vladimir Putin in Astana, Kazakhstan.")
+    ok, reason = supports("Xi met Putin on 4 July 2024 in Astana.", quote, question(), CORPUS)
+    assert not ok and "2024-07-04" in reason
+
+
+def test_a_wrong_day_is_not_supported() -> None:
+    quote = cite("The summit is to be held on Thursday.")
+    ok, reason = supports("The summit was on 3 July 2024.", quote, question(), CORPUS)
+    assert (ok, reason) == (False, "quote lacks 2024-07-03")
+
+
+def test_a_source_outside_expected_sources_never_supports_an_answerable_question() -> None:
+    quote = cite("Xi met Vladimir Putin in Astana, Kazakhstan.")
+    ok, reason = supports("Xi met Putin in Astana.", quote, question(sources=(B,)), CORPUS)
+    assert not ok and "expected_sources" in reason
+
+
+def test_a_quote_that_is_not_at_its_offsets_is_not_supported() -> None:
+    good = cite("Xi met Vladimir Putin in Astana, Kazakhstan.")
+    moved = Citation(1, A, good.start + 1, good.end + 1, good.quote, good.date, "c1")
+    ok, reason = supports("Xi met Putin in Astana.", moved, question(), CORPUS)
+    assert not ok and "offsets" in reason
+
+
+def test_a_key_fact_in_the_sentence_must_be_in_the_quote() -> None:
+    facts = (("Astana",), ("Kazakh",))
+    q = question(facts=facts)
+    quote = cite("Xi met Vladimir Putin in Astana")
+    ok, reason = supports("They met in Astana, Kazakhstan.", quote, q, CORPUS)
+    assert not ok and "Kazakh" in reason
+    assert supports("They met in Astana.", quote, q, CORPUS)[0]
+
+
+def test_a_sentence_without_facts_needs_word_overlap() -> None:
+    quote = cite("The summit is to be held on Thursday.")
+    q = question(facts=(("nothing-matches",),))
+    assert supports("The summit is to be held.", quote, q, CORPUS)[0]
+    ok, reason = supports("Relations are warm and deepening.", quote, q, CORPUS)
+    assert not ok and "content words" in reason
+
+
+def test_check_citations_scores_each_marker_and_flags_dangling_ones() -> None:
+    quote = cite("President Xi Jinping called on Wednesday for China and Russia to nurture")
+    answer = Answer("Xi spoke on 3 July 2024 [1][2].", [quote], [], True, "q")
+    checks = check_citations(answer, question(), CORPUS)
+    assert [(c.n, c.supported) for c in checks] == [(1, True), (2, False)]
+    assert checks[1].reason == "no citation [n] exists"
+
+
+# --- aggregation and the gate -----------------------------------------------------------------
+
+
+def record(rid: str, answerable: bool, **fields: object) -> QuestionRecord:
+    base = QuestionRecord(
+        id=rid, category="date" if answerable else "unanswerable", question="?", history=[],
+        answerable=answerable, expected_sources=[A] if answerable else [], query="?",
+        retrieved_sources=[A], recall=1.0 if answerable else None,
+        mrr=1.0 if answerable else None, timings={"total_s": 1.0},
+    )  # fmt: skip
+    for key, value in fields.items():
+        setattr(base, key, value)
+    return base
+
+
+def test_aggregate_over_hand_made_records() -> None:
+    records = [
+        record("a", True, correct=True, answered=True, cites_expected=True, citation_uses=2,
+               citations_supported=1, recall=0.5, mrr=0.5, timings={"total_s": 2.0}),
+        record("b", True, correct=False, answered=False, recall=0.0, mrr=0.0),
+        record("c", False, correct=True, answered=False),
+        record("d", False, correct=False, answered=True, citation_uses=2, citations_supported=0),
+    ]  # fmt: skip
+    agg = aggregate(records)
+    assert agg.recall == 0.25
+    assert agg.mrr == 0.25
+    assert agg.accuracy == 0.5
+    assert agg.citation_precision == 0.25  # 1 of 4 uses, pooled
+    assert agg.citation_recall == 1.0
+    assert agg.refusal_accuracy == 0.5
+    assert agg.false_refusal_rate == 0.5
+    assert agg.latency["total_s"] == {"p50": 1.0, "p95": pytest.approx(1.85), "n": 4.0}
+
+
+def test_retrieval_only_records_have_no_answer_metrics() -> None:
+    agg = aggregate([record("a", True), record("b", False)])
+    assert agg.recall == 1.0
+    assert agg.accuracy is None and agg.refusal_accuracy is None
+
+
+def test_gates_fail_below_the_minimum_and_when_unmeasured() -> None:
+    agg = aggregate([record("a", True, recall=0.8)])
+    gates = [
+        Gate("recall", "--min-recall", 0.8),
+        Gate("mrr", "--min-mrr", 1.01),
+        Gate("accuracy", "--min-accuracy", 0.5),
+    ]
+    assert failed_gates(agg, gates) == [
+        "gate failed: mrr 1.000 < --min-mrr 1.01",
+        "gate failed: accuracy was not measured (--min-accuracy 0.5)",
+    ]

@@ -1,0 +1,187 @@
+"""A loopback stand-in for the Slack Web API that records every call.
+
+Implements what the bot uses: auth.test, chat.postMessage, chat.update, conversations.replies.
+Messages live in memory, so conversations.replies returns what the bot posted plus the user
+messages a test adds with `add_user_message`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+BOT_TOKEN = "xoxb-test-token"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+TEAM_ID = "T0TEST"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    args: dict[str, Any]
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[ApiCall] = []
+        self.errors: dict[str, str] = {}  # method -> the error code it answers with
+        self.reject_blocks = False  # answer chat.update with blocks by invalid_blocks
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._epoch = int(time.time())
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/api/"
+
+    # --- what tests use ---------------------------------------------------------------------
+
+    def next_ts(self) -> str:
+        """Increasing message timestamps shared by users' and the bot's messages."""
+        return f"{self._epoch}.{next(self._ts):06d}"
+
+    def add_user_message(
+        self, channel: str, text: str, user: str = "U1", thread_ts: str | None = None
+    ) -> str:
+        ts = self.next_ts()
+        message = {"type": "message", "user": user, "text": text, "ts": ts}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._lock:
+            self._messages[(channel, ts)] = message
+        return ts
+
+    def of(self, method: str, channel: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                c.args
+                for c in self.calls
+                if c.method == method and (channel is None or c.args.get("channel") == channel)
+            ]
+
+    def posts(self, channel: str | None = None) -> list[dict[str, Any]]:
+        return self.of("chat.postMessage", channel)
+
+    def updates(self, channel: str | None = None) -> list[dict[str, Any]]:
+        return self.of("chat.update", channel)
+
+    def wait_for(self, condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout_s} s; Slack calls: {self.calls}")
+            time.sleep(0.01)
+
+    # --- the API ----------------------------------------------------------------------------
+
+    def call(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        with self._lock:
+            self.calls.append(ApiCall(method, args))
+            if token != BOT_TOKEN:
+                return {"ok": False, "error": "invalid_auth"}
+            if method in self.errors:
+                return {"ok": False, "error": self.errors[method]}
+            api = getattr(self, "_" + method.replace(".", "_"), None)
+            if api is None:
+                return {"ok": False, "error": "unknown_method"}
+            result: dict[str, Any] = api(args)
+            return result
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test",
+            "user": "newsrag",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = self.next_ts()
+        message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
+        message.update({k: args[k] for k in ("text", "blocks", "thread_ts") if k in args})
+        self._messages[(args["channel"], ts)] = message
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.reject_blocks and "blocks" in args:
+            return {"ok": False, "error": "invalid_blocks"}
+        message = self._messages.get((args["channel"], args["ts"]))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.update({k: args[k] for k in ("text", "blocks") if k in args})
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text")}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        thread = args["ts"]
+        in_thread = [
+            dict(m)
+            for (channel, ts), m in self._messages.items()
+            if channel == args["channel"] and (ts == thread or m.get("thread_ts") == thread)
+        ]
+        in_thread.sort(key=lambda m: Decimal(m["ts"]))
+        return {"ok": True, "messages": in_thread, "has_more": False}
+
+
+def _handler(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
+
+        def _answer(self) -> None:
+            url = urlsplit(self.path)
+            args: dict[str, Any] = dict(parse_qsl(url.query))
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode() if length else ""
+            if raw and self.headers.get("Content-Type", "").startswith("application/json"):
+                args.update(json.loads(raw))
+            elif raw:
+                args.update(parse_qsl(raw))
+            auth = self.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ") if auth else args.pop("token", None)
+            # WebClient sends the workspace id along for org-wide apps; not part of the message.
+            args.pop("team_id", None)
+            method = url.path.rsplit("/", 1)[-1]
+            body = json.dumps(slack.call(method, args, token)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output quiet
+
+    return Handler

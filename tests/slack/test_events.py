@@ -1,0 +1,392 @@
+"""The bot end to end: signed Events API requests to a live server, answers to a fake Slack."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.slack import (
+    ANSWER_BLOCK_ID,
+    BACKEND_DOWN_TEXT,
+    EMPTY_CORPUS_TEXT,
+    EMPTY_QUESTION_TEXT,
+    FAILED_TEXT,
+    THINKING_TEXT,
+    slack_router,
+)
+from rag.citations import REFUSAL_TEXT
+from rag.errors import BackendUnavailable, RagError
+from rag.llm.fake import FakeChatModel
+from rag.service import RagService
+from rag.settings import Settings
+from rag.types import Message
+from tests.slack.conftest import (
+    BANKS_ANSWER,
+    FOLLOW_UP,
+    LENDING_ANSWER,
+    LENDING_QUESTION,
+    LENDING_SOURCE,
+    STANDALONE_FOLLOW_UP,
+    SlackSender,
+    calls_outside_sentinel,
+    sign,
+)
+from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, FakeSlack
+
+MENTION = f"<@{BOT_USER_ID}>"
+
+
+def wait_for_answer(fake: FakeSlack, channel: str, count: int = 1) -> dict:
+    fake.wait_for(lambda: len(fake.updates(channel)) >= count)
+    return fake.updates(channel)[count - 1]
+
+
+def block_texts(blocks: Sequence[dict]) -> str:
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    texts += [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    return "\n".join(texts)
+
+
+def prompts(llm: FakeChatModel) -> list[str]:
+    return [call[-1].content for call in llm.calls]
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+def test_mention_gets_a_placeholder_then_the_answer_with_sources_in_its_thread(
+    slack: SlackSender, fake_slack: FakeSlack, llm: FakeChatModel
+) -> None:
+    ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}", channel="C1")
+
+    started = time.monotonic()
+    response = slack.post(payload)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 3, "Slack needs the ack within 3 seconds"
+
+    update = wait_for_answer(fake_slack, "C1")
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": THINKING_TEXT}]
+    placeholder_ts = fake_slack.of("chat.update")[0]["ts"]
+    assert placeholder_ts != ts
+    assert update["text"] == LENDING_ANSWER
+    blocks = update["blocks"]
+    assert blocks[0] == {
+        "type": "section",
+        "block_id": ANSWER_BLOCK_ID,
+        "text": {"type": "mrkdwn", "text": LENDING_ANSWER},
+    }
+    sources = block_texts(blocks[1:])
+    assert f"*[1]* `{LENDING_SOURCE}` · 2023-10-18" in sources
+    assert "additional $100 billion in loans" in sources
+    # The model saw the question without the mention.
+    assert LENDING_QUESTION in prompts(llm)[-1]
+    assert "<@" not in prompts(llm)[-1]
+
+
+def test_direct_message_is_answered_in_its_thread(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    ts, payload = slack.dm(LENDING_QUESTION, channel="D7")
+
+    assert slack.post(payload).status_code == 200
+
+    update = wait_for_answer(fake_slack, "D7")
+    assert fake_slack.posts() == [{"channel": "D7", "thread_ts": ts, "text": THINKING_TEXT}]
+    assert update["text"] == LENDING_ANSWER
+    assert LENDING_SOURCE in block_texts(update["blocks"])
+
+
+def test_follow_up_in_the_thread_uses_the_earlier_turn(
+    slack: SlackSender, fake_slack: FakeSlack, llm: FakeChatModel
+) -> None:
+    root_ts, first = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(first)
+    wait_for_answer(fake_slack, "C1")
+    fake_slack.add_user_message("C1", "nice, thanks", user="U2", thread_ts=root_ts)
+
+    _, follow_up = slack.mention(f"{MENTION} {FOLLOW_UP}", thread_ts=root_ts)
+    slack.post(follow_up)
+
+    update = wait_for_answer(fake_slack, "C1", count=2)
+    assert fake_slack.posts()[1] == {"channel": "C1", "thread_ts": root_ts, "text": THINKING_TEXT}
+    assert fake_slack.of("conversations.replies") == [{"channel": "C1", "ts": root_ts}]
+    # The condense step is the one prompt with the follow-up as the user wrote it.
+    condense = next(p for p in prompts(llm) if FOLLOW_UP in p)
+    assert condense.index(LENDING_QUESTION) < condense.index(LENDING_ANSWER)
+    assert condense.index(LENDING_ANSWER) < condense.index(FOLLOW_UP)
+    assert "nice, thanks" not in condense
+    assert STANDALONE_FOLLOW_UP in prompts(llm)[-1]
+    assert update["text"] == BANKS_ANSWER
+
+
+def test_unanswerable_question_says_the_articles_do_not_contain_it(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    _, payload = slack.mention(f"{MENTION} Who won the 2018 World Cup?")
+    slack.post(payload)
+
+    update = wait_for_answer(fake_slack, "C1")
+    assert update["text"] == REFUSAL_TEXT
+    assert [b["type"] for b in update["blocks"]] == ["section"]
+
+
+# --- retries, duplicates and forgery --------------------------------------------------------
+
+
+def test_slack_retry_is_acknowledged_without_a_second_answer(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    wait_for_answer(fake_slack, "C1")
+
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert slack.post(payload, headers=retry).status_code == 200
+    slack.drain()
+
+    assert len(calls_outside_sentinel(fake_slack, "chat.postMessage")) == 1
+    assert len(calls_outside_sentinel(fake_slack, "chat.update")) == 1
+
+
+def test_a_retry_is_ignored_even_when_its_first_delivery_was_not_seen(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+
+    response = slack.post(payload, headers={"X-Slack-Retry-Num": "2"})
+    slack.drain()
+
+    assert response.status_code == 200
+    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+
+
+def test_duplicate_event_id_is_answered_once(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+
+    assert slack.post(payload).status_code == 200
+    assert slack.post(payload).status_code == 200
+    slack.drain()
+
+    assert len(calls_outside_sentinel(fake_slack, "chat.postMessage")) == 1
+    assert len(calls_outside_sentinel(fake_slack, "chat.update")) == 1
+
+
+def test_forged_signature_is_rejected_with_401_and_nothing_posted(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+
+    response = slack.post(payload, secret="not-the-signing-secret")
+    slack.drain()
+
+    assert response.status_code == 401
+    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+
+
+def test_unsigned_request_is_rejected_with_401(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+
+    response = slack.post_raw(slack.url, json=payload)
+
+    assert response.status_code == 401
+    assert fake_slack.calls == []
+
+
+def test_stale_timestamp_is_rejected_with_401_and_nothing_posted(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+
+    response = slack.post(payload, timestamp=int(time.time()) - 6 * 60)
+    slack.drain()
+
+    assert response.status_code == 401
+    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+
+
+# --- what is not a question -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"user": BOT_USER_ID, "bot_id": BOT_ID}, id="own-message"),
+        pytest.param({"bot_id": "BOTHER", "subtype": "bot_message"}, id="other-bot"),
+        pytest.param({"subtype": "message_changed"}, id="edit"),
+        pytest.param({"channel_type": "channel"}, id="channel-message-without-mention"),
+    ],
+)
+def test_messages_that_are_not_questions_are_ignored(
+    slack: SlackSender, fake_slack: FakeSlack, fields: dict[str, str]
+) -> None:
+    _, payload = slack.dm(LENDING_QUESTION, **fields)
+
+    assert slack.post(payload).status_code == 200
+    slack.drain()
+
+    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+
+
+def test_bare_mention_gets_a_hint_instead_of_an_answer(
+    slack: SlackSender, fake_slack: FakeSlack, llm: FakeChatModel
+) -> None:
+    ts, payload = slack.mention(f"  {MENTION}  ")
+    slack.post(payload)
+
+    fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
+    slack.drain()
+
+    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == [
+        {"channel": "C1", "thread_ts": ts, "text": EMPTY_QUESTION_TEXT}
+    ]
+    assert calls_outside_sentinel(fake_slack, "chat.update") == []
+
+
+# --- errors become replies ------------------------------------------------------------------
+
+
+def _raise(exc: Exception) -> Callable[[Sequence[Message]], str]:
+    def script(messages: Sequence[Message]) -> str:
+        raise exc
+
+    return script
+
+
+def test_model_down_gets_a_try_again_reply(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+) -> None:
+    down = FakeChatModel(_raise(BackendUnavailable("http://127.0.0.1:9/v1 refused the connection")))
+    slack = serve(service_for(down))
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+
+    update = wait_for_answer(fake_slack, "C1")
+    assert fake_slack.posts("C1")[0]["text"] == THINKING_TEXT
+    assert update["text"] == BACKEND_DOWN_TEXT
+    assert "blocks" not in update
+
+
+def test_empty_corpus_says_no_articles_are_ingested(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+) -> None:
+    slack = serve(service_for(FakeChatModel(LENDING_ANSWER), data_dir=tmp_path / "empty"))
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+
+    assert wait_for_answer(fake_slack, "C1")["text"] == EMPTY_CORPUS_TEXT
+
+
+def test_unexpected_error_gets_an_apology_and_is_logged(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    slack = serve(service_for(FakeChatModel(_raise(RuntimeError("kaboom")))))
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    with caplog.at_level(logging.ERROR, logger="api.slack"):
+        slack.post(payload)
+        update = wait_for_answer(fake_slack, "C1")
+
+    assert update["text"] == FAILED_TEXT
+    logged = [r for r in caplog.records if r.name == "api.slack" and r.exc_info]
+    assert logged and "kaboom" in str(logged[0].exc_info[1])
+
+
+def test_too_long_question_is_explained(slack: SlackSender, fake_slack: FakeSlack) -> None:
+    _, payload = slack.mention(f"{MENTION} {'why ' * 600}?")
+    slack.post(payload)
+
+    update = wait_for_answer(fake_slack, "C1")
+    assert update["text"].startswith(":warning: I can't use that question:")
+    assert "the limit is 2000" in update["text"]
+
+
+def test_unreadable_thread_still_gets_an_answer_without_history(
+    slack: SlackSender, fake_slack: FakeSlack, llm: FakeChatModel
+) -> None:
+    fake_slack.errors["conversations.replies"] = "missing_scope"
+    root_ts, first = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(first)
+    wait_for_answer(fake_slack, "C1")
+
+    _, follow_up = slack.mention(f"{MENTION} {LENDING_QUESTION} Again?", thread_ts=root_ts)
+    slack.post(follow_up)
+
+    assert wait_for_answer(fake_slack, "C1", count=2)["text"] == LENDING_ANSWER
+    assert len(llm.calls) == 2, "no condense step without history"
+
+
+def test_answer_falls_back_to_text_when_slack_rejects_the_blocks(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.reject_blocks = True
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+
+    fallback = wait_for_answer(fake_slack, "C1", count=2)
+    assert "blocks" in fake_slack.updates("C1")[0]
+    assert fallback == {"channel": "C1", "ts": fallback["ts"], "text": LENDING_ANSWER}
+
+
+# --- in-process, through FastAPI's TestClient ----------------------------------------------
+
+
+def test_url_verification_echoes_the_challenge(settings: Settings, service: RagService) -> None:
+    app = FastAPI()
+    app.include_router(slack_router(service, settings))
+    challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    body = json.dumps({"token": "t", "challenge": challenge, "type": "url_verification"}).encode()
+
+    with TestClient(app) as client:
+        signed = client.post("/slack/events", content=body, headers=sign(body, int(time.time())))
+        forged = client.post("/slack/events", content=body, headers=sign(body, 0))
+
+    assert signed.status_code == 200
+    assert signed.json() == {"challenge": challenge}
+    assert forged.status_code == 401
+
+
+def test_the_endpoint_is_left_out_of_the_openapi_schema(
+    settings: Settings, service: RagService
+) -> None:
+    app = FastAPI()
+    app.include_router(slack_router(service, settings))
+
+    assert "/slack/events" not in app.openapi()["paths"]
+
+
+def test_signing_secret_is_required_for_the_http_endpoint(
+    settings: Settings, service: RagService
+) -> None:
+    settings.slack.signing_secret = None
+
+    with pytest.raises(RagError, match="SLACK_SIGNING_SECRET"):
+        slack_router(service, settings)
+
+
+def test_mention_through_the_http_api_app(
+    settings: Settings, service: RagService, fake_slack: FakeSlack
+) -> None:
+    from api.app import create_app
+
+    with TestClient(create_app(settings, service)) as client:
+        slack = SlackSender("/slack/events", client.post, fake_slack)
+        ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+        assert slack.post(payload).status_code == 200
+        update = wait_for_answer(fake_slack, "C1")
+
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": THINKING_TEXT}]
+    assert update["text"] == LENDING_ANSWER

@@ -1,0 +1,228 @@
+"""Slack text in and out, thread history, and the seen-event set, without any server."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+from api.slack import (
+    ANSWER_BLOCK_ID,
+    BACKEND_DOWN_TEXT,
+    EMPTY_CORPUS_TEXT,
+    FAILED_TEXT,
+    MAX_HISTORY_TURNS,
+    SeenEvents,
+    answer_reply,
+    error_text,
+    question_text,
+    thread_history,
+)
+from rag.errors import BackendUnavailable, EmptyCorpus, ModelNotInstalled, NotFound
+from rag.types import Answer, Citation, Turn
+
+BOT = "UBOT"
+
+
+def citation(n: int, quote: str, source: str = "a.txt", day: date | None = None) -> Citation:
+    return Citation(n, source, 0, len(quote), quote, day, f"chunk-{n}")
+
+
+def answer(text: str, citations: list[Citation], answered: bool = True) -> Answer:
+    return Answer(text, citations, [], answered, text)
+
+
+# --- questions ------------------------------------------------------------------------------
+
+
+def test_question_text_strips_the_bot_mention_and_unescapes() -> None:
+    text = f"<@{BOT}> Is trade &gt; $200 billion &amp; rising?   <@{BOT}|newsrag>"
+    assert question_text(text, BOT) == "Is trade > $200 billion & rising?"
+
+
+def test_question_text_keeps_other_mentions_and_unwraps_links() -> None:
+    text = f"<@{BOT}> did <@U2> see <https://example.com/a|the article> or <https://x.org/b>?"
+    assert question_text(text, BOT) == "did <@U2> see the article or https://x.org/b?"
+
+
+def test_bare_mention_is_an_empty_question() -> None:
+    assert question_text(f"  <@{BOT}>\n ", BOT) == ""
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def test_answer_has_the_text_then_one_source_line_per_citation() -> None:
+    reply = answer_reply(
+        answer(
+            "Trade grew [1]. They met twice [2].",
+            [
+                citation(1, "Trade grew.", "000_a.txt", date(2023, 10, 18)),
+                citation(2, "They met\n\ntwice.", "004_b.txt"),
+            ],
+        )
+    )
+
+    assert reply.text == "Trade grew [1]. They met twice [2]."
+    assert reply.blocks is not None
+    assert reply.blocks[0]["block_id"] == ANSWER_BLOCK_ID
+    assert reply.blocks[0]["text"] == {"type": "mrkdwn", "text": reply.text}
+    lines = [b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context"]
+    assert lines == [
+        "*Sources*",
+        "*[1]* `000_a.txt` · 2023-10-18\n“Trade grew.”",
+        "*[2]* `004_b.txt`\n“They met twice.”",
+    ]
+
+
+def test_model_and_article_text_cannot_ping_or_inject_markup() -> None:
+    reply = answer_reply(
+        answer("<!channel> A & B <b> [1].", [citation(1, "<!here> x < y & z", "<odd>.txt")])
+    )
+
+    assert reply.text == "&lt;!channel&gt; A &amp; B &lt;b&gt; [1]."
+    assert reply.blocks is not None
+    source = reply.blocks[-1]["elements"][0]["text"]
+    assert source == "*[1]* `&lt;odd&gt;.txt`\n“&lt;!here&gt; x &lt; y &amp; z”"
+
+
+def test_long_quotes_are_cut_to_about_300_characters() -> None:
+    reply = answer_reply(answer("Long [1].", [citation(1, "word " * 200)]))
+
+    assert reply.blocks is not None
+    quote = reply.blocks[-1]["elements"][0]["text"].split("\n", 1)[1]
+    assert len(quote) <= 302  # the quote marks
+    assert quote.endswith("…”")
+
+
+def test_unanswered_question_says_so_without_sources() -> None:
+    reply = answer_reply(
+        answer("The articles do not contain the answer to this question.", [], answered=False)
+    )
+
+    assert reply.text == "The articles do not contain the answer to this question."
+    assert reply.blocks is not None
+    assert [b["type"] for b in reply.blocks] == ["section"]
+
+
+def test_errors_map_to_friendly_replies() -> None:
+    assert error_text(BackendUnavailable("connection refused")) == BACKEND_DOWN_TEXT
+    assert error_text(ModelNotInstalled("no model packages")) == BACKEND_DOWN_TEXT
+    assert error_text(EmptyCorpus("nothing ingested")) == EMPTY_CORPUS_TEXT
+    assert error_text(NotFound("conversation x")) == FAILED_TEXT
+
+
+# --- thread history -------------------------------------------------------------------------
+
+
+def user(ts: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {"ts": ts, "user": "U1", "text": text, **extra}
+
+
+def bot(ts: str, text: str, answer: bool = True) -> dict[str, Any]:
+    blocks = [{"type": "section", "block_id": ANSWER_BLOCK_ID}] if answer else []
+    return {"ts": ts, "user": BOT, "bot_id": "BBOT", "text": text, "blocks": blocks}
+
+
+def test_history_pairs_questions_to_the_bot_with_its_answers() -> None:
+    messages = [
+        user("1.000001", f"<@{BOT}> Who met in Astana?"),
+        bot("1.000002", "Xi and Putin &amp; aides [1]."),
+        user("1.000003", "cool"),  # people talking in the thread, not to the bot
+        user("1.000004", f"<@{BOT}> When?"),
+        bot("1.000005", ":warning: The language model is unavailable", answer=False),
+        user("1.000006", f"<@{BOT}> When exactly?"),
+        bot("1.000007", "On 3 July 2024 [1]."),
+        user("1.000008", f"<@{BOT}> And then?"),  # the message being answered now
+        bot("1.000009", ":hourglass_flowing_sand: Looking…", answer=False),
+    ]
+
+    turns = thread_history(messages, BOT, before_ts="1.000008", in_dm=False)
+
+    assert turns == [
+        Turn("Who met in Astana?", "Xi and Putin & aides [1]."),
+        Turn("When exactly?", "On 3 July 2024 [1]."),
+    ]
+
+
+def test_in_a_dm_every_user_message_is_a_question() -> None:
+    messages = [user("1.1", "Who met?"), bot("1.2", "Xi and Putin [1]."), user("1.3", "When?")]
+
+    turns = thread_history(messages, BOT, before_ts="1.3", in_dm=True)
+
+    assert turns == [Turn("Who met?", "Xi and Putin [1].")]
+
+
+def test_history_ignores_other_bots_and_edits_and_keeps_the_last_turns() -> None:
+    messages: list[dict[str, Any]] = []
+    for i in range(MAX_HISTORY_TURNS + 2):
+        messages += [
+            user(f"{i}.1", f"q{i}"),
+            user(f"{i}.2", "noise", bot_id="BOTHER"),
+            user(f"{i}.3", "edited", subtype="message_changed"),
+            bot(f"{i}.4", f"a{i}"),
+        ]
+
+    turns = thread_history(messages, BOT, before_ts="99.0", in_dm=True)
+
+    assert len(turns) == MAX_HISTORY_TURNS
+    assert turns[-1] == Turn(f"q{MAX_HISTORY_TURNS + 1}", f"a{MAX_HISTORY_TURNS + 1}")
+
+
+def test_timestamps_compare_as_numbers_not_strings() -> None:
+    messages = [user("999.000001", "Who met?"), bot("999.000002", "They did [1].")]
+
+    assert thread_history(messages, BOT, before_ts="1000.000001", in_dm=True) == [
+        Turn("Who met?", "They did [1].")
+    ]
+
+
+# --- seen events ----------------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_event_id_is_new_once_until_it_expires() -> None:
+    clock = Clock()
+    seen = SeenEvents(ttl_s=60, clock=clock)
+
+    assert seen.first_time("Ev1")
+    clock.now = 59
+    assert not seen.first_time("Ev1")
+    clock.now = 61  # past the ttl
+    assert seen.first_time("Ev1")
+
+
+def test_seen_events_stay_bounded() -> None:
+    seen = SeenEvents(max_size=3)
+
+    for i in range(10):
+        assert seen.first_time(f"Ev{i}")
+
+    assert len(seen) == 3
+    assert not seen.first_time("Ev9")
+    assert seen.first_time("Ev0"), "the oldest ids are forgotten first"
+
+
+def test_concurrent_deliveries_of_one_event_let_exactly_one_through() -> None:
+    seen = SeenEvents()
+    start = threading.Barrier(16)
+    results: list[bool] = []
+
+    def deliver() -> None:
+        start.wait()
+        results.append(seen.first_time("EvSame"))
+
+    threads = [threading.Thread(target=deliver) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(results) == [False] * 15 + [True]

@@ -1,0 +1,91 @@
+"""The citation check, on real chunks of the sample articles (no model involved)."""
+
+from datetime import date
+
+import pytest
+
+from rag.citations import REFUSAL_TEXT, verify_answer
+from rag.documents.chunker import chunk_document
+from rag.documents.loader import load_document
+from rag.facts import Evidence, claim_facts
+from rag.types import Chunk, Passage
+from tests.conftest import ASTANA, BRI, CORPUS
+
+
+def _chunk_with(source: str, needle: str) -> Chunk:
+    chunks = chunk_document(load_document(CORPUS / source))
+    return next(c for c in chunks if needle in c.text)
+
+
+@pytest.fixture
+def passages() -> list[Passage]:
+    return [
+        Passage(_chunk_with(BRI, "100 billion"), 0.9),
+        Passage(_chunk_with(ASTANA, "Astana, Kazakhstan"), 0.8),
+    ]
+
+
+def test_a_correct_citation_is_kept_and_quotes_the_supporting_sentence(
+    passages: list[Passage],
+) -> None:
+    v = verify_answer("Xi announced an additional $100 billion in loans [1].", passages)
+    assert v.answered
+    assert v.text == "Xi announced an additional $100 billion in loans [1]."
+    (c,) = v.citations
+    assert c.source == BRI
+    assert "$100 billion" in c.quote
+    assert load_document(CORPUS / BRI).text[c.start : c.end] == c.quote
+
+
+def test_a_wrong_citation_moves_to_the_passage_that_holds_the_date(
+    passages: list[Passage],
+) -> None:
+    v = verify_answer("Xi and Putin met in Astana on 3 July 2024 [1].", passages)
+    (c,) = v.citations
+    assert c.source == ASTANA
+    # The resolved "on Wednesday" sentence and the meeting sentence are quoted together.
+    assert "on Wednesday" in c.quote and "Astana" in c.quote
+    assert any("moved citation" in n for n in v.notes)
+
+
+def test_a_figure_no_passage_holds_is_removed(passages: list[Passage]) -> None:
+    v = verify_answer("They met 99 times [2]. Xi announced $100 billion [1].", passages)
+    assert "99" not in v.text
+    assert v.text == "Xi announced $100 billion [1]."
+    assert any("removed claim" in n for n in v.notes)
+
+
+def test_only_unsupported_claims_means_a_plain_refusal(passages: list[Passage]) -> None:
+    v = verify_answer("They met 99 times [1].", passages)
+    assert not v.answered and v.text == REFUSAL_TEXT and v.citations == []
+
+
+@pytest.mark.parametrize("raw", ["NOT IN ARTICLES", "", "  not in articles. "])
+def test_model_refusal_becomes_the_plain_refusal(raw: str, passages: list[Passage]) -> None:
+    v = verify_answer(raw, passages)
+    assert not v.answered and v.text == REFUSAL_TEXT
+
+
+def test_citation_numbers_out_of_range_are_dropped_or_repaired(passages: list[Passage]) -> None:
+    v = verify_answer("Xi announced $100 billion [7].", passages)
+    assert v.text == "Xi announced $100 billion [1]."
+    assert v.citations[0].source == BRI
+
+
+def test_uncited_sentence_with_a_figure_gets_a_citation(passages: list[Passage]) -> None:
+    v = verify_answer("The lending was $100 billion.", passages)
+    assert v.text == "The lending was $100 billion [1]."
+
+
+def test_resolved_date_brackets_are_written_as_prose(passages: list[Passage]) -> None:
+    v = verify_answer("Xi spoke on Wednesday [3 July 2024] [2].", passages)
+    assert v.text == "Xi spoke on Wednesday (3 July 2024) [1]."
+
+
+def test_facts_normalise_money_and_dates() -> None:
+    f = claim_facts("China will lend $100bn; they met 42 times, on July 3, 2024.")
+    assert f.numbers == {1e11, 42.0}
+    assert f.days == {date(2024, 7, 3)}
+    ev = Evidence.of("lend an additional $100 billion, met 42 times", None, (date(2024, 7, 3),))
+    assert ev.supports(f)
+    assert not ev.supports(claim_facts("They met 43 times."))

@@ -1,0 +1,76 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rag.documents.loader import iter_article_paths, load_document, parse_document
+from rag.errors import DocumentError
+from tests.conftest import ASTANA, CORPUS
+
+
+def test_date_header_is_parsed_and_the_body_starts_after_it() -> None:
+    doc = load_document(CORPUS / ASTANA)
+    assert doc.date == date(2024, 7, 4)
+    assert doc.title == "Xi highlights unique value of relations with Russia"
+    assert doc.text[doc.body_start :].startswith("Xi highlights")
+
+
+def test_article_without_date_is_kept_undated() -> None:
+    doc = load_document(CORPUS / "001_0b3d8da0e1441ad0.txt")
+    assert doc.date is None
+    assert doc.title.startswith("Xi urges Putin")
+
+
+def test_one_word_first_line_is_not_the_title() -> None:
+    doc = load_document(CORPUS / "003_891f867d674dd8be.txt")
+    assert doc.title.startswith("Russian President Vladimir Putin")
+
+
+def test_markdown_title_drops_hashes() -> None:
+    doc = parse_document(b"# Big news today\n\nSomething happened on Monday.", "a.md")
+    assert doc.title == "Big news today"
+
+
+def test_html_text_title_and_meta_date() -> None:
+    html = (
+        b"<html><head><title>Summit report</title>"
+        b'<meta name="date" content="2024-07-04"><style>p{}</style></head>'
+        b"<body><h1>Summit</h1><p>Xi met Putin on Wednesday.</p><script>x=1</script>"
+        b"<p>Second &amp; last.</p></body></html>"
+    )
+    doc = parse_document(html, "a.html")
+    assert doc.title == "Summit report"
+    assert doc.date == date(2024, 7, 4)
+    assert "Xi met Putin on Wednesday." in doc.text
+    assert "Second & last." in doc.text
+    assert "x=1" not in doc.text and "p{}" not in doc.text
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"\x00\x01\x02binary", "a.txt", "binary"),
+        ("caf\u00e9".encode("latin-1"), "a.txt", "not UTF-8"),
+        (b"   \n\n  ", "a.txt", "no text"),
+        (b" date 2024-07-04 \n", "a.txt", "no text"),
+        (b"hello", "a.pdf", "unsupported file type"),
+    ],
+)
+def test_bad_files_get_one_line_reasons(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(DocumentError, match=message) as info:
+        parse_document(data, name)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="no such file"):
+        list(iter_article_paths([tmp_path / "nope"]))
+
+
+def test_folders_are_walked_in_order_and_hidden_files_skipped(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("B article text here.")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.md").write_text("A article text here.")
+    (tmp_path / ".hidden.txt").write_text("secret")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    assert [s for _, s in iter_article_paths([tmp_path])] == ["b.txt", "sub/a.md"]
