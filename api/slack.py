@@ -231,10 +231,11 @@ def _reply(
         history = _thread_history(client, event, bot_user_id, in_dm)
         return answer_reply(service.ask(question, history=history))
     except RagError as exc:
-        logger.warning("could not answer %r: %s", question, exc)
+        # Where, not what: questions are users' words and stay out of the logs.
+        logger.warning("could not answer message %s in %s: %s", event["ts"], event["channel"], exc)
         return SlackReply(error_text(exc))
     except Exception:
-        logger.exception("failed to answer %r", question)
+        logger.exception("failed to answer message %s in %s", event["ts"], event["channel"])
         return SlackReply(FAILED_TEXT)
 
 

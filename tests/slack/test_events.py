@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,6 +89,29 @@ def test_mention_gets_a_placeholder_then_the_answer_with_sources_in_its_thread(
     # The model saw the question without the mention.
     assert LENDING_QUESTION in prompts(llm)[-1]
     assert "<@" not in prompts(llm)[-1]
+
+
+def test_the_ack_does_not_wait_for_the_model(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+) -> None:
+    release = threading.Event()
+
+    def slow_model(messages: Sequence[Message]) -> str:
+        release.wait(timeout=10)
+        return LENDING_ANSWER
+
+    slack = serve(service_for(FakeChatModel(slow_model)))
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    try:
+        assert slack.post(payload).status_code == 200
+        fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
+        assert fake_slack.updates() == [], "answered before the model was done"
+    finally:
+        release.set()
+
+    assert wait_for_answer(fake_slack, "C1")["text"] == LENDING_ANSWER
 
 
 def test_direct_message_is_answered_in_its_thread(
