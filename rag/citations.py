@@ -28,7 +28,20 @@ _REFUSAL_PHRASES = re.compile(
     re.IGNORECASE,
 )
 _MONTH_WORDS = frozenset(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 # Share of a sentence's content words a passage must contain to back a sentence with no figures.
 MIN_OVERLAP = 0.5
@@ -101,7 +114,9 @@ def _sentences(raw: str, n_passages: int, notes: list[str]) -> list[_Sentence]:
     return out
 
 
-def _supporting(sentence: _Sentence, views: list[_PassageView], notes: list[str]) -> list[int] | None:
+def _supporting(
+    sentence: _Sentence, views: list[_PassageView], notes: list[str]
+) -> list[int] | None:
     """Passage indexes that back the sentence; None drops the sentence."""
     facts = claim_facts(sentence.text)
     words = set(tokens(sentence.text))
@@ -118,8 +133,9 @@ def _supporting(sentence: _Sentence, views: list[_PassageView], notes: list[str]
                     f"{_numbers(sentence.cited)} to {_numbers(backers)}"
                 )
             return backers
-        notes.append(f"removed claim not supported by any passage ({facts.describe()}): "
-                     f"{sentence.text!r}")
+        notes.append(
+            f"removed claim not supported by any passage ({facts.describe()}): {sentence.text!r}"
+        )
         return None
     if not words:
         return []
@@ -167,7 +183,9 @@ def _numbers(indexes: tuple[int, ...] | list[int]) -> str:
     return "".join(f"[{i + 1}]" for i in indexes)
 
 
-def _render(kept: list[tuple[str, list[int]]], views: list[_PassageView], notes: list[str]) -> Verified:
+def _render(
+    kept: list[tuple[str, list[int]]], views: list[_PassageView], notes: list[str]
+) -> Verified:
     numbering: dict[tuple[int, str], int] = {}
     citations: list[Citation] = []
     sentences_out: list[str] = []

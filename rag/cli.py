@@ -89,7 +89,7 @@ def _ingest(args: argparse.Namespace) -> int:
     # tqdm hides itself when stderr is not a terminal, so logs stay clean.
     with tqdm(total=total, unit="file", disable=None, file=sys.stderr) as bar:
         report = service.ingest(args.paths, progress=lambda _: bar.update())
-    for source, reason in report.failed:
+    for _source, reason in report.failed:
         print(f"skipped: {reason}", file=sys.stderr)
     print(report.summary())
     return 0 if report.ok else 1
@@ -130,8 +130,9 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     if args.workers > 1:
-        uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers)
+        uvicorn.run(
+            "api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers
+        )
     else:
         from api.app import create_app
 

@@ -50,16 +50,23 @@ class ConversationStore:
         return uuid.uuid4().hex
 
     def history(self, conversation_id: str) -> list[Turn]:
-        rows = self._connect().execute(
-            "SELECT question, answer FROM turns WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
-            (conversation_id, self._max_turns),
-        ).fetchall()
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT question, answer FROM turns WHERE conversation_id = ?"
+                " ORDER BY seq DESC LIMIT ?",
+                (conversation_id, self._max_turns),
+            )
+            .fetchall()
+        )
         return [Turn(q, a) for q, a in reversed(rows)]
 
     def exists(self, conversation_id: str) -> bool:
-        row = self._connect().execute(
-            "SELECT 1 FROM turns WHERE conversation_id = ? LIMIT 1", (conversation_id,)
-        ).fetchone()
+        row = (
+            self._connect()
+            .execute("SELECT 1 FROM turns WHERE conversation_id = ? LIMIT 1", (conversation_id,))
+            .fetchone()
+        )
         return row is not None
 
     def require(self, conversation_id: str) -> None:
@@ -77,7 +84,14 @@ class ConversationStore:
             ).fetchone()
             db.execute(
                 "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
-                (conversation_id, seq, turn.question, turn.answer, json.dumps(citations), time.time()),
+                (
+                    conversation_id,
+                    seq,
+                    turn.question,
+                    turn.answer,
+                    json.dumps(citations),
+                    time.time(),
+                ),
             )
             db.execute("COMMIT")
         except BaseException:

@@ -18,13 +18,46 @@ _QUESTION_WORDS = frozenset(
     {"what", "which", "when", "date", "day", "exact", "did", "does", "do", "how", "many", "much"}
 )
 _IRREGULAR = {
-    "met": "meet", "held": "hold", "said": "say", "spoke": "speak", "made": "make",
-    "went": "go", "came": "come", "took": "take", "gave": "give", "began": "begin",
-    "won": "win", "told": "tell", "flew": "fly", "left": "leave",
+    "met": "meet",
+    "held": "hold",
+    "said": "say",
+    "spoke": "speak",
+    "made": "make",
+    "went": "go",
+    "came": "come",
+    "took": "take",
+    "gave": "give",
+    "began": "begin",
+    "won": "win",
+    "told": "tell",
+    "flew": "fly",
+    "left": "leave",
 }
 EVENT_VERBS = frozenset(
-    "meet hold visit land arriv address sign announc speak travel fly leave attend open "
-    "host launch declar issu skip invit lend provid".split()
+    [
+        "meet",
+        "hold",
+        "visit",
+        "land",
+        "arriv",
+        "address",
+        "sign",
+        "announc",
+        "speak",
+        "travel",
+        "fly",
+        "leave",
+        "attend",
+        "open",
+        "host",
+        "launch",
+        "declar",
+        "issu",
+        "skip",
+        "invit",
+        "lend",
+        "provid",
+    ]
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
 _CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
@@ -86,7 +119,11 @@ def sentence_matches(terms: QuestionTerms, passages: list[Passage]) -> list[Sent
             score = sum(terms.weights[t] for t in found)
             out.append(
                 SentenceMatch(
-                    i, span.start, span.end, sentence, score,
+                    i,
+                    span.start,
+                    span.end,
+                    sentence,
+                    score,
                     score / terms.total if terms.total else 0.0,
                     terms.proper <= found | _found_in(passage, terms.proper),
                 )
@@ -116,7 +153,7 @@ def _is_acronym(word: str) -> bool:
 
 
 def _initialisms(words: list[str]) -> set[str]:
-    """"Shanghai Cooperation Organization" also answers to "SCO"."""
+    """ "Shanghai Cooperation Organization" also answers to "SCO"."""
     found: set[str] = set()
     run: list[str] = []
     for word in [*words, "."]:

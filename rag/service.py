@@ -84,7 +84,9 @@ class RagService:
 
     # --- documents -------------------------------------------------------------------------
 
-    def ingest(self, paths: list[Path], progress: Callable[[str], None] | None = None) -> IngestReport:
+    def ingest(
+        self, paths: list[Path], progress: Callable[[str], None] | None = None
+    ) -> IngestReport:
         try:
             return self.ingestor.ingest_paths(paths, progress)
         finally:
@@ -247,7 +249,8 @@ class RagService:
             raise InvalidInput("the question is empty")
         if len(question) > self._max_question_chars:
             raise InvalidInput(
-                f"the question is {len(question)} characters; the limit is {self._max_question_chars}"
+                f"the question is {len(question)} characters; "
+                f"the limit is {self._max_question_chars}"
             )
 
     def _check_corpus(self) -> None:

@@ -27,9 +27,7 @@ def embedder() -> MiniLMEmbedder:
 
 
 @pytest.fixture
-def make_service(
-    tmp_path: Path, embedder: MiniLMEmbedder
-) -> Callable[..., RagService]:
+def make_service(tmp_path: Path, embedder: MiniLMEmbedder) -> Callable[..., RagService]:
     """A service on a fresh on-disk Chroma store with the real embedder and a scripted model."""
 
     def make(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from rag.errors import DocumentError
 from rag.types import Document
@@ -137,9 +138,29 @@ def _from_html(raw: str) -> tuple[str, date | None, int, str]:
 class _TextExtractor(HTMLParser):
     """Visible text with blank lines between blocks, so the chunker sees paragraphs."""
 
-    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-               "article", "header", "footer", "blockquote", "pre", "ul", "ol", "table"}
-    _SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    _BLOCKS: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "ul",
+        "ol",
+        "table",
+    }
+    _SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "svg", "head"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

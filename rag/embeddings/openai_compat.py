@@ -36,7 +36,9 @@ class OpenAIEmbedder:
             for i in range(0, len(texts), self._batch_size):
                 batch = list(texts[i : i + self._batch_size])
                 response = self._client.embeddings.create(model=self._model, input=batch)
-                vectors.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+                vectors.extend(
+                    item.embedding for item in sorted(response.data, key=lambda d: d.index)
+                )
         except openai.APIError as exc:
             raise BackendUnavailable(f"embedding server error: {exc}") from None
         if vectors:

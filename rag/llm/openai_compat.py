@@ -48,4 +48,6 @@ class OpenAICompatModel:
         try:
             self._client.models.list()
         except openai.APIError as exc:
-            raise BackendUnavailable(f"model server at {self._base_url} not reachable: {exc}") from None
+            raise BackendUnavailable(
+                f"model server at {self._base_url} not reachable: {exc}"
+            ) from None

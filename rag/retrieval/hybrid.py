@@ -61,7 +61,9 @@ class HybridRetriever:
         for entry in fused.values():
             dense_rank = entry.get("dense")
             sparse_rank = entry.get("sparse")
-            score = sum(1.0 / (self._rrf_k + r) for r in (dense_rank, sparse_rank) if isinstance(r, int))
+            score = sum(
+                1.0 / (self._rrf_k + r) for r in (dense_rank, sparse_rank) if isinstance(r, int)
+            )
             passages.append(
                 Passage(
                     chunk=entry["chunk"],  # type: ignore[arg-type]

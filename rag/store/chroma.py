@@ -73,8 +73,11 @@ class ChromaStore:
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0],
-            result["distances"][0], strict=True,
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
         )
         return [(_chunk(cid, doc, meta), 1.0 - dist) for cid, doc, meta, dist in rows]
 
@@ -88,7 +91,9 @@ class ChromaStore:
             )
             out.extend(
                 _chunk(cid, doc, meta)
-                for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+                for cid, doc, meta in zip(
+                    page["ids"], page["documents"], page["metadatas"], strict=True
+                )
             )
             if len(page["ids"]) < _PAGE:
                 return out
@@ -103,8 +108,13 @@ class ChromaStore:
             first = chunks[0]
             docs.append(
                 StoredDocument(
-                    doc_id=doc_id, source=first.source, title=first.title, date=first.date,
-                    content_hash=content_hash, chunks=len(chunks), complete=len(chunks) == first.total,
+                    doc_id=doc_id,
+                    source=first.source,
+                    title=first.title,
+                    date=first.date,
+                    content_hash=content_hash,
+                    chunks=len(chunks),
+                    complete=len(chunks) == first.total,
                 )
             )
         return sorted(docs, key=lambda d: d.source)

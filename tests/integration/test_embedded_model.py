@@ -16,8 +16,9 @@ import pytest
 
 from rag.embeddings.onnx_minilm import MiniLMEmbedder
 from rag.factory import build_service
+from rag.llm.model_files import ensure_model_file
 from rag.service import RagService
-from rag.settings import Settings
+from rag.settings import LLMSettings, Settings
 from tests.conftest import ASTANA, BRI, CORPUS, ROOT
 
 pytestmark = pytest.mark.slow
@@ -30,17 +31,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def service(data_dir: Path, embedder: MiniLMEmbedder) -> Iterator[RagService]:
-    # The joined GGUF is cached in the project's data dir, so every run after the first
-    # skips the 1 GB join.
-    settings = Settings(data_dir=data_dir)
-    settings_models = Settings().model_cache_dir
-    from rag.factory import build_llm
-
-    service = build_service(
-        settings,
-        embedder=embedder,
-        llm=build_llm(Settings(data_dir=settings_models.parent)),
-    )
+    # The GGUF is joined once into the project's own cache (.rag/models) and reused, so
+    # test runs after the first skip the 1 GB join.
+    model_path = ensure_model_file(Settings().model_cache_dir)
+    settings = Settings(data_dir=data_dir, llm=LLMSettings(model_path=model_path))
+    service = build_service(settings, embedder=embedder)
     service.ingest([CORPUS])
     yield service
 
@@ -68,16 +63,26 @@ def test_bri_lending_is_100_billion_from_the_two_banks(service: RagService) -> N
     assert cited and any("$100 billion" in c.quote for c in cited)
 
 
-def test_42_meetings_in_ten_years_through_the_cli_json(data_dir: Path) -> None:
+def test_42_meetings_in_ten_years_through_the_cli_json(service: RagService, data_dir: Path) -> None:
     env = {
         **os.environ,
-        "RAG_DATA_DIR": str(data_dir),
-        "RAG_LLM__MODEL_PATH": str(Settings().model_cache_dir / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
+        "RAG_DATA_DIR": str(data_dir),  # the store the fixture ingested
+        "RAG_LLM__MODEL_PATH": str(ensure_model_file(Settings().model_cache_dir)),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "ask", "--json",
-         "How many times have Xi and Putin met in the past ten years?"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "ask",
+            "--json",
+            "How many times have Xi and Putin met in the past ten years?",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)

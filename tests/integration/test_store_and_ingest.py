@@ -33,7 +33,9 @@ class StoreContract:
         one_file = store.query(query, 50, Filters(sources=(ASTANA,)))
         assert {c.source for c, _ in one_file} == {ASTANA}
 
-    def test_round_trip_keeps_every_field(self, store: ChromaStore, embedder: MiniLMEmbedder) -> None:
+    def test_round_trip_keeps_every_field(
+        self, store: ChromaStore, embedder: MiniLMEmbedder
+    ) -> None:
         chunks = chunk_document(load_document(CORPUS / ASTANA))
         store.upsert(chunks, embedder.embed([c.text for c in chunks]))
         assert sorted(store.chunks(chunks[0].doc_id), key=lambda c: c.index) == chunks

@@ -1,3 +1,5 @@
+import itertools
+
 from rag.documents.chunker import chunk_document, sentence_spans
 from rag.documents.loader import load_document, parse_document
 from tests.conftest import ASTANA, CORPUS
@@ -39,7 +41,7 @@ def test_consecutive_chunks_overlap_when_sentences_are_short() -> None:
     text = " ".join(f"Sentence number {i} is here." for i in range(60)).encode()
     chunks = chunk_document(parse_document(text, "long.txt"), max_chars=200, overlap_chars=60)
     assert len(chunks) > 3
-    assert all(b.start < a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.start < a.end for a, b in itertools.pairwise(chunks))
 
 
 def test_a_sentence_longer_than_a_chunk_is_split_at_words() -> None:

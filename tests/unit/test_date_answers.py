@@ -8,9 +8,7 @@ from tests.conftest import ASTANA, CORPUS
 
 
 def _passages(*sources: str) -> list[Passage]:
-    return [
-        Passage(c, 1.0) for s in sources for c in chunk_document(load_document(CORPUS / s))
-    ]
+    return [Passage(c, 1.0) for s in sources for c in chunk_document(load_document(CORPUS / s))]
 
 
 def test_the_astana_meeting_is_dated_3_july_not_the_summit_day() -> None:
