@@ -181,9 +181,14 @@ def _render(name: str, view: dict[str, Any], *, autoescape: bool) -> str:
         lstrip_blocks=True,
     )
     env.filters["cell"] = _markdown_cell
+    env.filters["line"] = _one_line
     return env.get_template(name).render(**view)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _markdown_cell(text: str) -> str:
     """A value that cannot break a Markdown table row."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return _one_line(text).replace("|", "\\|")

@@ -14,6 +14,10 @@ from rag.types import Filters
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:
+        # The eval runner owns its options; argparse's REMAINDER would reject a leading "--x".
+        return _eval(argparse.Namespace(rest=argv[1:]))
     parser = _parser()
     args = parser.parse_args(argv)
     try:

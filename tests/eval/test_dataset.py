@@ -83,7 +83,10 @@ def test_a_valid_line_parses_into_typed_fields(tmp_path: Path) -> None:
         (item(id=2), "id must be a string"),
         (item(id="q2", facts=["3 July"]), "facts[0] must be a non-empty list"),
         (item(id="q2", facts=[[]]), "facts[0] must be a non-empty list"),
-        (item(id="q2", facts=[["ok", "(unclosed"]]), "facts[0][1] '(unclosed' is not a valid regex"),
+        (
+            item(id="q2", facts=[["ok", "(unclosed"]]),
+            "facts[0][1] '(unclosed' is not a valid regex",
+        ),
         (item(id="q2", facts=[]), "answerable question has no facts"),
         (item(id="q2", expected_sources=[]), "has no expected_sources"),
         (item(id="q2", answerable=False), "unanswerable question must have empty facts"),

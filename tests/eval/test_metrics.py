@@ -26,7 +26,9 @@ DATE_FACTS = (("\\b3 July 2024", "2024-07-03"),)
 BANK_FACTS = (("China Development Bank", "\\bCDB\\b"), ("Export-Import Bank", "\\bExim"))
 
 
-def question(facts: tuple[tuple[str, ...], ...] = DATE_FACTS, sources: tuple[str, ...] = (A,)) -> EvalQuestion:
+def question(
+    facts: tuple[tuple[str, ...], ...] = DATE_FACTS, sources: tuple[str, ...] = (A,)
+) -> EvalQuestion:
     return EvalQuestion("q1", "date", "When did they meet?", (), "", facts, sources, bool(facts))
 
 
