@@ -37,7 +37,7 @@ class Final:
 
 StreamEvent = Token | Final
 
-# Share of a question's words one sentence must hold before a declined answer is retried.
+# Share of a question's words one sentence must hold for the one-passage prompt to be used.
 FOCUS_MIN_COVERAGE = 0.6
 
 
@@ -147,15 +147,17 @@ class RagService:
             return
         t = time.perf_counter()
         notes: list[str] = []
-        verified = yield from self._answer(standalone, passages, notes, timings, started)
-        if not verified.answered and (focus := self._focus(standalone, passages)) is not None:
-            # The small model often declines when the answer sits in a long prompt; one
-            # passage with a sentence naming everything the question asks about is a
-            # short, easy second try.
-            notes.append(f"model declined; retried with passage [{focus + 1}] alone")
+        focus = self._focus(standalone, passages)
+        if focus is not None:
+            # One sentence names everything the question asks about: a one-passage prompt is
+            # short (fast first token) and the small model stops declining answers that are
+            # right there; the citation check still applies.
+            notes.append(f"answering from passage [{focus + 1}], whose sentence matches")
             verified = yield from self._answer(
                 standalone, [passages[focus]], notes, timings, started, "answer_focused"
             )
+        if focus is None or not verified.answered:
+            verified = yield from self._answer(standalone, passages, notes, timings, started)
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
