@@ -74,6 +74,7 @@ def build_service(
         prompts=Prompts(s.prompts_dir),
         conversations=ConversationStore(s.conversations_path),
         top_k=s.retrieval.top_k,
+        focus_pool=s.retrieval.focus_pool,
         max_tokens=s.llm.max_tokens,
         temperature=s.llm.temperature,
         max_question_chars=s.max_question_chars,

@@ -7,6 +7,7 @@ rather than neither.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,9 @@ class Ingestor:
         self._embedder = embedder
         self._max_chars = max_chars
         self._overlap_chars = overlap_chars
+        # Read-compare-write-delete per document: two threads replacing the same file at once
+        # (two uploads of one name) would each keep their own version, so writes take turns.
+        self._lock = threading.Lock()
 
     def ingest_paths(
         self, paths: Iterable[Path], progress: Callable[[str], None] | None = None
@@ -70,6 +74,10 @@ class Ingestor:
 
     def ingest_document(self, doc: Document, report: IngestReport) -> None:
         chunks = chunk_document(doc, self._max_chars, self._overlap_chars)
+        with self._lock:
+            self._replace(doc, chunks, report)
+
+    def _replace(self, doc: Document, chunks: list[Chunk], report: IngestReport) -> None:
         existing = self._store.chunks(doc.doc_id)
         new_ids = {c.chunk_id for c in chunks}
         present = {c.chunk_id for c in existing}

@@ -8,70 +8,23 @@ Cooperation Organization".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.documents.chunker import sentence_spans
-from rag.retrieval.text import STOPWORDS
+from rag.retrieval.text import STOPWORDS, initialisms, is_acronym, lemma
 from rag.types import Passage
 
 _QUESTION_WORDS = frozenset(
     {"what", "which", "when", "date", "day", "exact", "did", "does", "do", "how", "many", "much"}
 )
-_IRREGULAR = {
-    "met": "meet",
-    "held": "hold",
-    "said": "say",
-    "spoke": "speak",
-    "made": "make",
-    "went": "go",
-    "came": "come",
-    "took": "take",
-    "gave": "give",
-    "began": "begin",
-    "won": "win",
-    "told": "tell",
-    "flew": "fly",
-    "left": "leave",
-}
 EVENT_VERBS = frozenset(
-    [
-        "meet",
-        "hold",
-        "visit",
-        "land",
-        "arriv",
-        "address",
-        "sign",
-        "announc",
-        "speak",
-        "travel",
-        "fly",
-        "leave",
-        "attend",
-        "open",
-        "host",
-        "launch",
-        "declar",
-        "issu",
-        "skip",
-        "invit",
-        "lend",
-        "provid",
-    ]
+    (
+        "meet hold visit land arriv address sign announc speak travel fly leave attend open "
+        "host launch declar issu skip invit lend provid"
+    ).split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
-_CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
-
-
-def lemma(word: str) -> str:
-    """Crude English lemma, enough to match "meeting"/"met"/"meet" and "landed"/"land"."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 @dataclass(frozen=True)
@@ -87,9 +40,9 @@ class QuestionTerms:
             lower = word.lower()
             if lower in STOPWORDS or lower in _QUESTION_WORDS:
                 continue
-            key = word if _is_acronym(word) else lemma(lower)
+            key = word if is_acronym(word) else lemma(lower)
             weights[key] = 2.0 if key in EVENT_VERBS else 1.0
-            if _is_acronym(word) or (i > 0 and word[:1].isupper()):
+            if is_acronym(word) or (i > 0 and word[:1].isupper()):
                 proper.add(key)
         return cls(weights, frozenset(proper))
 
@@ -109,10 +62,18 @@ class SentenceMatch:
     has_all_names: bool
 
 
-def sentence_matches(terms: QuestionTerms, passages: list[Passage]) -> list[SentenceMatch]:
+def sentence_matches(
+    terms: QuestionTerms,
+    passages: list[Passage],
+    article_text: Callable[[Passage], str] | None = None,
+) -> list[SentenceMatch]:
+    """Every sentence of every passage, scored. Names count as present when they occur
+    anywhere in the passage's article (`article_text`), e.g. the forum named in paragraph one."""
     out = []
     for i, passage in enumerate(passages):
         text = passage.chunk.text
+        context = article_text(passage) if article_text else text
+        names_found = _found_in(f"{passage.chunk.title}\n{context}", terms.proper)
         for span in sentence_spans(text):
             sentence = text[span.start : span.end]
             found = _found_terms(sentence, terms)
@@ -125,7 +86,7 @@ def sentence_matches(terms: QuestionTerms, passages: list[Passage]) -> list[Sent
                     sentence,
                     score,
                     score / terms.total if terms.total else 0.0,
-                    terms.proper <= found | _found_in(passage, terms.proper),
+                    terms.proper <= found | names_found,
                 )
             )
     return out
@@ -138,34 +99,9 @@ def score_sentence(sentence: str, terms: QuestionTerms) -> float:
 def _found_terms(sentence: str, terms: QuestionTerms) -> set[str]:
     words = _WORD.findall(sentence)
     lemmas = {lemma(w.lower()) for w in words}
-    acronyms = {w for w in words if _is_acronym(w)} | _initialisms(words)
+    acronyms = {w for w in words if is_acronym(w)} | initialisms(words)
     return {t for t in terms.weights if t in lemmas or t in acronyms}
 
 
-def _found_in(passage: Passage, names: frozenset[str]) -> set[str]:
-    """Names may sit elsewhere in the passage or its headline ("Putin" two sentences up)."""
-    blob = f"{passage.chunk.title}\n{passage.chunk.text}"
-    return _found_terms(blob, QuestionTerms({n: 1.0 for n in names}, names))
-
-
-def _is_acronym(word: str) -> bool:
-    return 2 <= len(word) <= 6 and word.isupper() and word.isalpha()
-
-
-def _initialisms(words: list[str]) -> set[str]:
-    """ "Shanghai Cooperation Organization" also answers to "SCO"."""
-    found: set[str] = set()
-    run: list[str] = []
-    for word in [*words, "."]:
-        if word[:1].isupper() and not _is_acronym(word):
-            run.append(word[0])
-            continue
-        if word.lower() in _CONNECTORS and run:
-            continue
-        if len(run) >= 2:
-            letters = "".join(run)
-            found |= {
-                letters[i:j] for i in range(len(letters)) for j in range(i + 2, len(letters) + 1)
-            }
-        run = []
-    return found
+def _found_in(text: str, names: frozenset[str]) -> set[str]:
+    return _found_terms(text, QuestionTerms({n: 1.0 for n in names}, names))

@@ -57,6 +57,7 @@ class RagService:
         prompts: Prompts,
         conversations: ConversationStore | None = None,
         top_k: int = 4,
+        focus_pool: int = 16,
         max_tokens: int = 320,
         temperature: float = 0.0,
         max_question_chars: int = 2000,
@@ -70,6 +71,7 @@ class RagService:
         self._llm: ChatModel | None = None
         self._llm_lock = threading.Lock()
         self._top_k = top_k
+        self._focus_pool = focus_pool
         self._max_tokens = max_tokens
         self._temperature = temperature
         self._max_question_chars = max_question_chars
@@ -138,7 +140,8 @@ class RagService:
         started = time.perf_counter()
         standalone = self._standalone(question.strip(), history or [], timings)
         t = time.perf_counter()
-        passages = self.retriever.retrieve(standalone, self._top_k, filters)
+        pool = self.retriever.retrieve(standalone, max(self._top_k, self._focus_pool), filters)
+        passages = pool[: self._top_k]
         timings["retrieve_s"] = time.perf_counter() - t
         if not passages:
             answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings)
@@ -147,14 +150,18 @@ class RagService:
             return
         t = time.perf_counter()
         notes: list[str] = []
-        focus = self._focus(standalone, passages)
+        # Sentence-level matching over a wider pool than the prompt takes: a chunk ranked
+        # fifth may hold the one sentence that answers.
+        focus = self._focus(standalone, pool)
+        if focus is not None and pool[focus] not in passages:
+            passages = [*passages, pool[focus]]
         if focus is not None:
             # One sentence names everything the question asks about: a one-passage prompt is
             # short (fast first token) and the small model stops declining answers that are
             # right there; the citation check still applies.
-            notes.append(f"answering from passage [{focus + 1}], whose sentence matches")
+            notes.append(f"answering from {pool[focus].chunk.chunk_id}, whose sentence matches")
             verified = yield from self._answer(
-                standalone, [passages[focus]], notes, timings, started, "answer_focused"
+                standalone, [pool[focus]], notes, timings, started, "answer_focused"
             )
         if focus is None or not verified.answered:
             verified = yield from self._answer(standalone, passages, notes, timings, started)
@@ -210,12 +217,19 @@ class RagService:
         timings["verify_s"] = timings.get("verify_s", 0.0) + time.perf_counter() - t
         return verified
 
-    @staticmethod
-    def _focus(question: str, passages: list[Passage]) -> int | None:
+    def _focus(self, question: str, passages: list[Passage]) -> int | None:
         """The passage holding a sentence that names all the question's names and most of
         its other words; None when no sentence comes close (likely unanswerable)."""
         terms = QuestionTerms.of(question)
-        matches = [m for m in sentence_matches(terms, passages) if m.has_all_names]
+        articles: dict[str, str] = {}
+
+        def article_text(p: Passage) -> str:
+            if p.chunk.doc_id not in articles:
+                chunks = self.store.chunks(p.chunk.doc_id)
+                articles[p.chunk.doc_id] = "\n".join(c.text for c in chunks)
+            return articles[p.chunk.doc_id]
+
+        matches = [m for m in sentence_matches(terms, passages, article_text) if m.has_all_names]
         best = max(matches, key=lambda m: m.score, default=None)
         if best is None or best.coverage < FOCUS_MIN_COVERAGE:
             return None

@@ -49,6 +49,8 @@ class LLMSettings(BaseModel):
 
 class RetrievalSettings(BaseModel):
     top_k: int = Field(3, ge=1, le=50)
+    # Passages searched sentence by sentence for one that answers on its own.
+    focus_pool: int = Field(16, ge=1, le=100)
     candidates: int = Field(20, ge=1, le=500)
     rrf_k: int = Field(60, ge=1)
 

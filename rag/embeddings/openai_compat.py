@@ -39,6 +39,11 @@ class OpenAIEmbedder:
                 vectors.extend(
                     item.embedding for item in sorted(response.data, key=lambda d: d.index)
                 )
+        except openai.APIStatusError as exc:
+            # The status only: an error body may echo the request, Authorization header included.
+            raise BackendUnavailable(
+                f"the embedding server answered HTTP {exc.status_code}"
+            ) from None
         except openai.APIError as exc:
             raise BackendUnavailable(f"embedding server error: {exc}") from None
         if vectors:

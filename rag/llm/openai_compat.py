@@ -47,6 +47,12 @@ class OpenAICompatModel:
     def ping(self) -> None:
         try:
             self._client.models.list()
+        except openai.APIStatusError as exc:
+            # The status only: an error body may echo the request, Authorization header included.
+            raise BackendUnavailable(
+                f"model server at {self._base_url} not reachable: it answered HTTP "
+                f"{exc.status_code}"
+            ) from None
         except openai.APIError as exc:
             raise BackendUnavailable(
                 f"model server at {self._base_url} not reachable: {exc}"

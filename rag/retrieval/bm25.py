@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.retrieval.text import tokens
+from rag.retrieval.text import index_tokens, tokens
 from rag.types import Chunk, Filters
 
 
@@ -19,7 +19,7 @@ class BM25Index:
         postings: dict[str, tuple[list[int], list[int]]] = {}
         lengths = np.zeros(len(self.chunks), dtype=np.float32)
         for i, chunk in enumerate(self.chunks):
-            counts = Counter(tokens(f"{chunk.title}\n{chunk.annotated}"))
+            counts = Counter(index_tokens(f"{chunk.title}\n{chunk.annotated}"))
             lengths[i] = sum(counts.values())
             for term, tf in counts.items():
                 ids, tfs = postings.setdefault(term, ([], []))

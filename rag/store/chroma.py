@@ -5,7 +5,8 @@ We always pass our own vectors; Chroma's default embedder downloads a model and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ class ChromaStore:
         port: int = 8000,
     ) -> None:
         import chromadb
+        from chromadb.errors import ChromaError
 
+        self._path = None if host else path
         settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
         try:
             if host:
@@ -41,9 +44,13 @@ class ChromaStore:
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine", "embedder": embedder_name},
             )
-        except (OSError, ValueError, ConnectionError) as exc:
+        except (OSError, ValueError, ConnectionError, ChromaError) as exc:
+            # ChromaError: e.g. a read-only folder ("attempt to write a readonly database").
             where = f"{host}:{port}" if host else str(path)
-            raise BackendUnavailable(f"cannot open the Chroma store at {where}: {exc}") from None
+            raise BackendUnavailable(
+                f"cannot open the Chroma store at {where}: {exc}; check that it exists and is "
+                "writable"
+            ) from None
         stored = (self._collection.metadata or {}).get("embedder")
         if stored and stored != embedder_name:
             raise InvalidInput(
@@ -51,27 +58,49 @@ class ChromaStore:
                 " use another collection or data dir, or re-ingest into an empty one"
             )
 
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Chroma's own errors (a deleted or read-only folder, a dead server) as a 503."""
+        from chromadb.errors import ChromaError
+
+        try:
+            yield
+        except ChromaError as exc:
+            raise BackendUnavailable(self._failure(exc)) from None
+
+    def _failure(self, exc: Exception) -> str:
+        if self._path is not None and not (self._path / "chroma.sqlite3").exists():
+            # The open handles keep reads working, but writes fail and a restart finds nothing.
+            return (
+                f"the Chroma store folder {self._path} is gone (deleted while the service was "
+                "running?); restart the service and re-ingest"
+            )
+        return f"the Chroma store failed: {exc}"
+
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         if not chunks:
             return
-        self._collection.upsert(
-            ids=[c.chunk_id for c in chunks],
-            embeddings=[list(v) for v in vectors],
-            documents=[c.text for c in chunks],
-            metadatas=[_metadata(c) for c in chunks],
-        )
+        with self._guard():
+            self._collection.upsert(
+                ids=[c.chunk_id for c in chunks],
+                embeddings=[list(v) for v in vectors],
+                documents=[c.text for c in chunks],
+                metadatas=[_metadata(c) for c in chunks],
+            )
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         for i in range(0, len(chunk_ids), _PAGE):
-            self._collection.delete(ids=list(chunk_ids[i : i + _PAGE]))
+            with self._guard():
+                self._collection.delete(ids=list(chunk_ids[i : i + _PAGE]))
 
     def query(self, vector: Sequence[float], k: int, filters: Filters) -> list[tuple[Chunk, float]]:
-        result = self._collection.query(
-            query_embeddings=[list(vector)],
-            n_results=k,
-            where=_where(filters),
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._guard():
+            result = self._collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                where=_where(filters),
+                include=["documents", "metadatas", "distances"],
+            )
         rows = zip(
             result["ids"][0],
             result["documents"][0],
@@ -86,9 +115,10 @@ class ChromaStore:
         out: list[Chunk] = []
         offset = 0
         while True:
-            page = self._collection.get(
-                where=where, limit=_PAGE, offset=offset, include=["documents", "metadatas"]
-            )
+            with self._guard():
+                page = self._collection.get(
+                    where=where, limit=_PAGE, offset=offset, include=["documents", "metadatas"]
+                )
             out.extend(
                 _chunk(cid, doc, meta)
                 for cid, doc, meta in zip(
@@ -120,9 +150,12 @@ class ChromaStore:
         return sorted(docs, key=lambda d: d.source)
 
     def count(self) -> int:
-        return int(self._collection.count())
+        with self._guard():
+            return int(self._collection.count())
 
     def ping(self) -> None:
+        if self._path is not None and not (self._path / "chroma.sqlite3").exists():
+            raise BackendUnavailable(self._failure(FileNotFoundError(self._path)))
         try:
             self._collection.count()
         except Exception as exc:  # any client failure means "not ready"
