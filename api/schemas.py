@@ -28,7 +28,9 @@ class ChatIn(BaseModel):
 
     question: str = Field(min_length=1, description="The user's question.")
     conversation_id: str | None = Field(
-        None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
         description="Continue this conversation; omit to start a new one.",
     )
     filters: FiltersIn | None = None
@@ -91,8 +93,12 @@ class DocumentOut(BaseModel):
     @classmethod
     def from_stored(cls, d: StoredDocument) -> DocumentOut:
         return cls(
-            doc_id=d.doc_id, source=d.source, title=d.title, date=d.date,
-            chunks=d.chunks, complete=d.complete,
+            doc_id=d.doc_id,
+            source=d.source,
+            title=d.title,
+            date=d.date,
+            chunks=d.chunks,
+            complete=d.complete,
         )
 
 
@@ -101,7 +107,8 @@ class UploadResult(DocumentOut):
 
 
 class ErrorOut(BaseModel):
-    detail: str
+    # A list only for a malformed request body: FastAPI's validation errors, one per field.
+    detail: str | list[dict[str, Any]]
 
 
 # --- OpenAI-compatible ---------------------------------------------------------------------

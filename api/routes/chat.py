@@ -17,9 +17,28 @@ router = APIRouter()
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorOut} for code in (400, 401, 404, 409, 413, 422, 503)
 }
+# Documented so that clients (and schema-driven tests) know the streaming variant exists.
+STREAM: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "JSON, or with `stream` or `Accept: text/event-stream` server-sent "
+        "events: `token` events, then one `final` event holding this JSON body",
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "event": {"enum": ["token", "final", "error"]},
+                        "data": {"type": "string"},
+                    },
+                    "required": ["event", "data"],
+                }
+            }
+        },
+    }
+}
 
 
-@router.post("/v1/chat", response_model=ChatOut, responses=ERRORS)
+@router.post("/v1/chat", response_model=ChatOut, responses={**ERRORS, **STREAM})
 async def chat(
     body: ChatIn, request: Request, service: ServiceDep, settings: SettingsDep
 ) -> ChatOut | StreamingResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, UploadFile
@@ -16,6 +17,10 @@ from rag.errors import DocumentError, InvalidInput
 router = APIRouter()
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
 MAX_FILES = 50
+# Storing a document and writing its file happen as one step: two uploads of one name that
+# interleave would leave the store holding one version and the upload dir the other (or fail
+# on their shared temporary file). One writer at a time, within this process.
+_WRITES = threading.Lock()
 
 
 def safe_source_name(filename: str | None) -> str:
@@ -37,7 +42,9 @@ def safe_source_name(filename: str | None) -> str:
     response_model=list[UploadResult],
     responses={code: {"model": ErrorOut} for code in (400, 401, 413, 415, 422)},
 )
-async def upload(files: list[UploadFile], service: ServiceDep, settings: SettingsDep) -> list[UploadResult]:
+async def upload(
+    files: list[UploadFile], service: ServiceDep, settings: SettingsDep
+) -> list[UploadResult]:
     if not files:
         raise InvalidInput("send at least one file in the multipart field 'files'")
     if len(files) > MAX_FILES:
@@ -54,18 +61,21 @@ async def upload(files: list[UploadFile], service: ServiceDep, settings: Setting
         # Parsing here too catches binary, non-UTF-8 and empty files before any file is stored.
         parse_document(data, name)
         prepared.append((name, data))
-    return [await run_in_threadpool(_store, service, settings.upload_dir, n, d) for n, d in prepared]
+    return [
+        await run_in_threadpool(_store, service, settings.upload_dir, n, d) for n, d in prepared
+    ]
 
 
 def _store(service: ServiceDep, folder: Path, name: str, data: bytes) -> UploadResult:
-    stored, report = service.add_document(data, name)
-    folder.mkdir(parents=True, exist_ok=True)
     target = (folder / name).resolve()
     if target.parent != folder.resolve():
         raise InvalidInput(f"file name {name!r} is not allowed")
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    with _WRITES:
+        stored, report = service.add_document(data, name)
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
     status = "replaced" if report.replaced else "unchanged" if report.unchanged else "added"
     return UploadResult(**DocumentOut.from_stored(stored).model_dump(), status=status)
 
@@ -78,13 +88,14 @@ def list_documents(service: ServiceDep) -> list[DocumentOut]:
 @router.delete(
     "/v1/documents/{doc_id}",
     response_model=DocumentOut,
-    responses={404: {"model": ErrorOut}, 401: {"model": ErrorOut}},
+    responses={code: {"model": ErrorOut} for code in (400, 401, 404)},
 )
 def delete_document(doc_id: str, service: ServiceDep, settings: SettingsDep) -> DocumentOut:
     if not re.fullmatch(r"[0-9a-f]{16}", doc_id):
         raise InvalidInput(f"{doc_id!r} is not a document id (16 hex characters)")
-    doc = service.delete_document(doc_id)
-    uploaded = settings.upload_dir / doc.source
-    if uploaded.resolve().parent == settings.upload_dir.resolve():
-        uploaded.unlink(missing_ok=True)
+    with _WRITES:
+        doc = service.delete_document(doc_id)
+        uploaded = settings.upload_dir / doc.source
+        if uploaded.resolve().parent == settings.upload_dir.resolve():
+            uploaded.unlink(missing_ok=True)
     return DocumentOut.from_stored(doc)

@@ -28,7 +28,22 @@ router = APIRouter()
 
 @router.post(
     "/v1/chat/completions",
-    responses={code: {"model": ErrorOut} for code in (400, 401, 409, 413, 422, 503)},
+    responses={
+        200: {
+            "description": "An OpenAI chat.completion, or with `stream` its chunks as SSE",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"data": {"type": "string"}},
+                        "required": ["data"],
+                    }
+                },
+            },
+        },
+        **{code: {"model": ErrorOut} for code in (400, 401, 409, 413, 422, 503)},
+    },
 )
 async def chat_completions(
     body: OpenAIChatIn, service: ServiceDep, settings: SettingsDep
@@ -56,7 +71,9 @@ async def chat_completions(
             yield _data({"error": {"message": str(exc), "type": "server_error"}})
             yield "data: [DONE]\n\n"
             return
-        yield _data(_chunk(completion_id, created, body.model, {"role": "assistant", "content": ""}))
+        yield _data(
+            _chunk(completion_id, created, body.model, {"role": "assistant", "content": ""})
+        )
         for piece in _pieces(answer.text):
             yield _data(_chunk(completion_id, created, body.model, {"content": piece}))
         last = _chunk(completion_id, created, body.model, {}, finish_reason="stop")

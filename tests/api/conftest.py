@@ -60,6 +60,15 @@ def parse_sse(text: str) -> list[tuple[str, Any]]:
     return events
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # These tests talk over sockets and threads; a hang must fail the test, not stall the run.
+    if not config.pluginmanager.hasplugin("timeout"):
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(60))
+
 
 @pytest.fixture(scope="package", autouse=True)
 def _isolated_environment() -> Iterator[None]:
@@ -108,7 +117,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def service_factory(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Callable[..., tuple[RagService, Settings]]:
@@ -118,7 +127,9 @@ def service_factory(
         llm: ChatModel | None = None, *, ingest: bool = True, **overrides: Any
     ) -> tuple[RagService, Settings]:
         settings = make_settings(tmp_path_factory.mktemp("rag"), **overrides)
-        service = build_service(settings, llm=llm or FakeChatModel(scripted_reply), embedder=embedder)
+        service = build_service(
+            settings, llm=llm or FakeChatModel(scripted_reply), embedder=embedder
+        )
         if ingest:
             report = service.ingest([ARTICLES])
             assert report.ok, report.failed
@@ -154,6 +165,27 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Corp
 def client(corpus: Corpus) -> Iterator[TestClient]:
     with TestClient(corpus.app()) as c:
         yield c
+
+
+class GatedModel:
+    """Writes its first word, then waits for the test before writing the rest."""
+
+    name = "gated"
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+
+    def stream(
+        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
+    ) -> Iterator[str]:
+        words = scripted_reply(messages).split(" ")
+        yield words[0]
+        self.gate.wait(10)
+        for word in words[1:]:
+            yield " " + word
+
+    def ping(self) -> None:
+        return None
 
 
 # --- a real server on loopback ------------------------------------------------------------
@@ -229,7 +261,6 @@ class FakeBackend:
         self.mode = "ok"
         self.reply = reply
         self.sleep_s = sleep_s
-        self.requests = 0
         self._release = threading.Event()
         backend = self
 
@@ -238,7 +269,9 @@ class FakeBackend:
                 return None
 
             def do_GET(self) -> None:
-                backend._answer(self, {"object": "list", "data": [{"id": "fake", "object": "model"}]})
+                backend._answer(
+                    self, {"object": "list", "data": [{"id": "fake", "object": "model"}]}
+                )
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -251,7 +284,6 @@ class FakeBackend:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def _answer(self, handler: BaseHTTPRequestHandler, listing: dict[str, Any] | None) -> None:
-        self.requests += 1
         if self.mode == "slow":
             # Returns early at teardown, so a sleeping handler never outlives the test.
             self._release.wait(self.sleep_s)
@@ -290,7 +322,11 @@ class FakeBackend:
                 "created": 0,
                 "model": "fake",
                 "choices": [
-                    {"index": 0, "delta": {"content": word if i == 0 else " " + word}, "finish_reason": None}
+                    {
+                        "index": 0,
+                        "delta": {"content": word if i == 0 else " " + word},
+                        "finish_reason": None,
+                    }
                 ],
             }
             for i, word in enumerate(self.reply.split(" "))

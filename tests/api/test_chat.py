@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from rag.embeddings.base import Embedder
+from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings
-from rag.types import Message
 from tests.api.conftest import (
     ARTICLES,
     FOLLOW_UP,
@@ -21,6 +21,7 @@ from tests.api.conftest import (
     LENDING_SOURCE,
     REWRITTEN,
     Corpus,
+    GatedModel,
     parse_sse,
     scripted_reply,
     serve,
@@ -131,9 +132,9 @@ def test_follow_up_is_rewritten_from_history_before_retrieval(corpus: Corpus) ->
     assert REWRITTEN in corpus.llm.calls[calls_before + 1][-1].content
 
 
-def test_conversation_survives_a_restart(service_factory: ServiceFactory, embedder: Any) -> None:
-    from rag.factory import build_service
-
+def test_conversation_survives_a_restart(
+    service_factory: ServiceFactory, embedder: Embedder
+) -> None:
     service, settings = service_factory()
     with TestClient(create_app(settings, service)) as c:
         first = c.post("/v1/chat", json={"question": LENDING_QUESTION}).json()
@@ -226,27 +227,6 @@ def test_stream_errors_before_first_byte_are_json(client: TestClient) -> None:
     assert "empty" in response.json()["detail"]
 
 
-class GatedModel:
-    """Writes its first word, then waits for the test before writing the rest."""
-
-    name = "gated"
-
-    def __init__(self) -> None:
-        self.gate = threading.Event()
-
-    def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
-        words = scripted_reply(messages).split(" ")
-        yield words[0]
-        self.gate.wait(10)
-        for word in words[1:]:
-            yield " " + word
-
-    def ping(self) -> None:
-        return None
-
-
 def test_tokens_reach_the_client_before_the_answer_is_finished(
     service_factory: ServiceFactory,
 ) -> None:
@@ -254,9 +234,15 @@ def test_tokens_reach_the_client_before_the_answer_is_finished(
     # done, which the model only is after the test has seen that token.
     model = GatedModel()
     service, settings = service_factory(model)
-    with serve(create_app(settings, service)) as url, httpx.stream(
-        "POST", f"{url}/v1/chat", json={"question": LENDING_QUESTION, "stream": True}, timeout=5.0
-    ) as response:
+    with (
+        serve(create_app(settings, service)) as url,
+        httpx.stream(
+            "POST",
+            f"{url}/v1/chat",
+            json={"question": LENDING_QUESTION, "stream": True},
+            timeout=5.0,
+        ) as response,
+    ):
         assert response.status_code == 200
         lines = response.iter_lines()
         first = [next(lines), next(lines)]
@@ -266,3 +252,33 @@ def test_tokens_reach_the_client_before_the_answer_is_finished(
 
     assert events[-1][0] == "final"
     assert events[-1][1]["answered"] is True
+
+
+def test_parallel_turns_in_one_conversation_are_all_kept(live_url: str, corpus: Corpus) -> None:
+    # Several server threads append to one SQLite conversation at once; none may be lost.
+    first = httpx.post(f"{live_url}/v1/chat", json={"question": LENDING_QUESTION}).json()
+    conversation_id = first["conversation_id"]
+    # Four, so that all five turns fit in the six the service keeps as history.
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def follow_up() -> None:
+        barrier.wait()
+        response = httpx.post(
+            f"{live_url}/v1/chat",
+            json={"question": FOLLOW_UP, "conversation_id": conversation_id},
+            timeout=30,
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=follow_up) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert statuses == [200] * 4
+    conversations = corpus.service.conversations
+    assert conversations is not None
+    history = conversations.history(conversation_id)
+    assert [turn.question for turn in history] == [LENDING_QUESTION] + [FOLLOW_UP] * 4

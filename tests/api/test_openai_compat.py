@@ -99,13 +99,25 @@ def test_last_message_must_be_from_the_user(oai: openai.OpenAI) -> None:
         oai.chat.completions.create(
             model="newsrag", messages=[{"role": "assistant", "content": "hello"}]
         )
-    assert "last message must be a user message" in str(caught.value)
+    # The reason reaches the client's exception, not just "Error code: 400".
+    assert "last message must be a user message" in caught.value.message
+    body = caught.value.response.json()
+    assert body["detail"] == body["error"]["message"]
+    assert body["error"]["type"] == "invalid_request_error"
 
 
 def test_overlong_question_is_a_400_for_the_client(oai: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
-        oai.chat.completions.create(model="newsrag", messages=[{"role": "user", "content": "x" * 2001}])
-    assert "limit is 2000" in str(caught.value)
+        oai.chat.completions.create(
+            model="newsrag", messages=[{"role": "user", "content": "x" * 2001}]
+        )
+    assert "limit is 2000" in caught.value.message
+
+
+def test_empty_messages_are_a_422_with_a_reason(oai: openai.OpenAI) -> None:
+    with pytest.raises(openai.UnprocessableEntityError) as caught:
+        oai.chat.completions.create(model="newsrag", messages=[])
+    assert "messages" in caught.value.message
 
 
 def test_openai_client_sends_its_api_key_as_bearer(corpus: Corpus) -> None:
@@ -115,8 +127,9 @@ def test_openai_client_sends_its_api_key_as_bearer(corpus: Corpus) -> None:
         messages: Any = [{"role": "user", "content": LENDING_QUESTION}]
 
         assert good.chat.completions.create(model="newsrag", messages=messages).choices
-        with pytest.raises(openai.AuthenticationError):
+        with pytest.raises(openai.AuthenticationError) as caught:
             bad.chat.completions.create(model="newsrag", messages=messages)
+        assert "wrong API key" in caught.value.message
         with pytest.raises(openai.AuthenticationError):
             list(bad.chat.completions.create(model="newsrag", messages=messages, stream=True))
 

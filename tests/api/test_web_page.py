@@ -1,0 +1,134 @@
+"""The chat page at `/`, driven end to end in headless Chromium against the real uvicorn server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from api.app import create_app
+from rag.service import RagService
+from rag.settings import Settings
+from tests.api.conftest import (
+    API_KEY,
+    ARTICLES,
+    LENDING_QUESTION,
+    LENDING_SOURCE,
+    GatedModel,
+    serve,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's own browser download needs the internet; Debian's chromium does not.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium)",
+    ),
+]
+
+if CHROMIUM.exists():
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ServiceFactory = Callable[..., tuple[RagService, Settings]]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def ask(page: Page, question: str) -> None:
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+
+
+def test_streamed_answer_and_citation_quote(page: Page, service_factory: ServiceFactory) -> None:
+    model = GatedModel()
+    service, settings = service_factory(model)
+    with serve(create_app(settings, service)) as url:
+        page.goto(url)
+        ask(page, LENDING_QUESTION)
+
+        expect(page.locator(".q")).to_have_text(LENDING_QUESTION)
+        answer = page.locator(".a").last
+        # The model holds after its first word, so this text can only have come as a token.
+        expect(answer).to_have_text("Xi")
+        expect(answer.locator("button.cite")).to_have_count(0)
+        model.gate.set()
+
+        cite = answer.locator("button.cite", has_text="[1]")
+        expect(cite).to_be_visible()
+        expect(answer).to_contain_text("Xi announced an additional $100 billion in loans [1].")
+        expect(answer.locator(".source")).to_be_hidden()
+        cite.click()
+
+        panel = answer.locator(".source")
+        expect(panel).to_be_visible()
+        expect(panel).to_contain_text(LENDING_SOURCE)
+        expect(panel).to_contain_text("2023-10-18")
+        quote = panel.locator("blockquote.quote").inner_text()
+        assert "China Development Bank and the Export-Import Bank" in quote
+        assert quote in (ARTICLES / LENDING_SOURCE).read_text(encoding="utf-8")
+
+
+def test_follow_up_in_the_page_continues_the_conversation(
+    page: Page, service_factory: ServiceFactory
+) -> None:
+    service, settings = service_factory()
+    with serve(create_app(settings, service)) as url:
+        page.goto(url)
+        ask(page, LENDING_QUESTION)
+        expect(page.locator(".a").nth(0).locator("button.cite")).to_have_count(1)
+        with page.expect_response("**/v1/chat") as follow_up:
+            ask(page, "Which banks will provide it?")
+        expect(page.locator(".a").nth(1).locator("button.cite")).to_have_count(1)
+
+    # The page sent the first answer's conversation id, so the service rewrote the follow-up.
+    assert '"standalone_question": "Which banks will provide the additional' in (
+        follow_up.value.text()
+    )
+
+
+def test_page_shows_auth_errors_and_uses_the_key(page: Page, corpus_app_url: str) -> None:
+    page.goto(corpus_app_url)
+    ask(page, LENDING_QUESTION)
+    expect(page.locator(".a.error")).to_contain_text("Error 401")
+
+    page.click("summary")
+    page.fill("#apikey", API_KEY)
+    page.dispatch_event("#apikey", "change")
+    ask(page, LENDING_QUESTION)
+
+    expect(page.locator(".a").last.locator("button.cite")).to_have_count(1)
+
+
+@pytest.fixture
+def corpus_app_url(service_factory: ServiceFactory) -> Iterator[str]:
+    service, settings = service_factory(api={"api_key": API_KEY})
+    with serve(create_app(settings, service)) as url:
+        yield url
