@@ -1,0 +1,1 @@
+"""Benchmarks: ingest, retrieval, answers and HTTP at scale (see bench/README.md)."""
