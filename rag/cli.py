@@ -134,6 +134,17 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     if args.workers > 1:
+        from rag.settings import Settings
+
+        if Settings().store.host is None:
+            # Each worker would open its own on-disk client, whose search index does not see
+            # the other workers' writes (measured with chromadb 1.5): point them at one server.
+            print(
+                "warning: several workers on the on-disk Chroma store do not see each other's "
+                "uploads; run `chroma run` and set CHROMA_HOST/CHROMA_PORT (README, "
+                "Running at scale)",
+                file=sys.stderr,
+            )
         uvicorn.run(
             "api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -39,10 +40,13 @@ class ConversationStore:
 
     def _connect(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
+        # SQLite forbids using a connection across fork(): a server that forks workers after
+        # building the app hands each child this object, so a child opens its own.
+        if db is None or getattr(self._local, "pid", None) != os.getpid():
             db = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
             db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
+            self._local.pid = os.getpid()
         return db
 
     @staticmethod

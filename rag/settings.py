@@ -114,7 +114,7 @@ class Settings(BaseSettings):
         self.slack.signing_secret = self.slack.signing_secret or self.slack_signing_secret
         self.slack.app_token = self.slack.app_token or self.slack_app_token
         self.store.host = self.store.host or self.chroma_host
-        if self.chroma_port is not None:
+        if self.chroma_port is not None and "port" not in self.store.model_fields_set:
             self.store.port = self.chroma_port
         return self
 

@@ -33,6 +33,7 @@ class HybridRetriever:
         self._candidates = candidates
         self._rrf_k = rrf_k
         self._bm25: BM25Index | None = None
+        self._bm25_count = -1
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
@@ -41,9 +42,14 @@ class HybridRetriever:
             self._bm25 = None
 
     def _index(self) -> BM25Index:
+        # Other API workers or replicas may write to a shared store (a Chroma server), and
+        # only this process's own writes call invalidate(): a changed row count means the index
+        # is stale. A replacement with exactly as many chunks is missed until the next change.
+        count = self._store.count()
         with self._lock:
-            if self._bm25 is None:
+            if self._bm25 is None or count != self._bm25_count:
                 self._bm25 = BM25Index(self._store.chunks())
+                self._bm25_count = count
             return self._bm25
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:

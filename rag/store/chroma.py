@@ -31,6 +31,7 @@ class ChromaStore:
         from chromadb.errors import ChromaError
 
         self._path = None if host else path
+        self._server = f"{host}:{port}" if host else None
         settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
         try:
             if host:
@@ -46,9 +47,13 @@ class ChromaStore:
             )
         except (OSError, ValueError, ConnectionError, ChromaError) as exc:
             # ChromaError: e.g. a read-only folder ("attempt to write a readonly database").
-            where = f"{host}:{port}" if host else str(path)
+            if host:
+                hint = "start it (`chroma run`) or fix RAG_STORE__HOST/RAG_STORE__PORT"
+                raise BackendUnavailable(
+                    f"cannot reach the Chroma server at {host}:{port}: {exc}; {hint}"
+                ) from None
             raise BackendUnavailable(
-                f"cannot open the Chroma store at {where}: {exc}; check that it exists and is "
+                f"cannot open the Chroma store at {path}: {exc}; check that it exists and is "
                 "writable"
             ) from None
         stored = (self._collection.metadata or {}).get("embedder")
@@ -61,11 +66,13 @@ class ChromaStore:
     @contextmanager
     def _guard(self) -> Iterator[None]:
         """Chroma's own errors (a deleted or read-only folder, a dead server) as a 503."""
+        import httpx
         from chromadb.errors import ChromaError
 
         try:
             yield
-        except ChromaError as exc:
+        except (ChromaError, httpx.TransportError) as exc:
+            # HttpClient lets httpx's connection errors through as they are (server down).
             raise BackendUnavailable(self._failure(exc)) from None
 
     def _failure(self, exc: Exception) -> str:
@@ -75,6 +82,8 @@ class ChromaStore:
                 f"the Chroma store folder {self._path} is gone (deleted while the service was "
                 "running?); restart the service and re-ingest"
             )
+        if self._server is not None:
+            return f"the Chroma server at {self._server} failed: {exc}; is `chroma run` up?"
         return f"the Chroma store failed: {exc}"
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:

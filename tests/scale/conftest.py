@@ -1,0 +1,340 @@
+"""Scale-out fixtures: a real Chroma server, real model servers and API workers as processes.
+
+Everything listens on 127.0.0.1 only. Each server is a child process in its own session, so
+teardown can stop it and anything it spawned without touching other processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from rag.embeddings.base import Embedder
+from rag.embeddings.onnx_minilm import MiniLMEmbedder
+from tests.conftest import ROOT
+
+# The CLI that the chromadb package installs next to this interpreter (.venv/bin/chroma).
+CHROMA_CLI = Path(sys.executable).parent / "chroma"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Child processes and sockets: a hang must fail the test instead of stalling the run.
+    if not config.pluginmanager.hasplugin("timeout"):
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("timeout") is None:
+            slow = item.get_closest_marker("slow") is not None
+            item.add_marker(pytest.mark.timeout(900 if slow else 120))
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _isolated_environment() -> Iterator[None]:
+    # A developer's RAG_*/OPENAI_*/CHROMA_* variables or an HTTP proxy would change what gets
+    # built and where loopback requests go; child processes inherit this cleaned environment.
+    prefixes = ("RAG_", "OPENAI_", "SLACK_", "CHROMA_")
+    proxies = {"http_proxy", "https_proxy", "all_proxy"}
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith(prefixes) or name.lower() in proxies:
+                mp.delenv(name)
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+        yield
+
+
+# --- embedder ------------------------------------------------------------------------------
+
+
+class MemoEmbedder:
+    """The real MiniLM, remembering vectors by text.
+
+    Several tests here ingest the same five articles into fresh collections; embedding them
+    again each time would cost seconds on 2 cores and prove nothing new.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._memo: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+            if missing:
+                self._memo.update(zip(missing, self.inner.embed(missing), strict=True))
+            return [self._memo[t] for t in texts]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MemoEmbedder:
+    """Overrides the root fixture for this folder only (same model, memoised)."""
+    return MemoEmbedder(MiniLMEmbedder())
+
+
+@pytest.fixture
+def collection() -> str:
+    """A collection name no other test uses, so tests share one server without interfering."""
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
+# --- child processes -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A loopback port free right now. Servers started by CLI need a number, not a socket,
+    so callers retry on the small chance another process takes it first."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    """A server started as a child process, logging to a file that failures quote."""
+
+    name: str
+    args: list[str]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                self.args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                cwd=ROOT,
+                start_new_session=True,  # its own process group: stop() reaches its workers
+            )
+
+    def wait_ready(self, probe: Callable[[], bool], timeout_s: float) -> None:
+        """Poll `probe` until it holds; fail with the log tail if the process dies or stalls."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode} before it was ready:\n"
+                    f"{self.log_tail()}"
+                )
+            try:
+                if probe():
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready within {timeout_s} s:\n{self.log_tail()}")
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """SIGTERM to the whole group, SIGKILL if it lingers. Safe to call twice."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.proc.wait(timeout=timeout_s)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+
+def _heartbeat(port: int) -> Callable[[], bool]:
+    def probe() -> bool:
+        # trust_env=False: the session server starts before the environment is cleaned.
+        url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+        r = httpx.get(url, timeout=1.0, trust_env=False)
+        return r.status_code == 200
+
+    return probe
+
+
+@dataclass
+class ChromaServer:
+    host: str
+    port: int
+    path: Path
+    process: ServerProcess
+
+
+def start_chroma(path: Path, log_dir: Path, timeout_s: float = 30.0) -> ChromaServer:
+    """`chroma run` on a free loopback port, retried if the port was taken meanwhile."""
+    last: Exception | None = None
+    for attempt in range(3):
+        port = free_port()
+        cli = str(CHROMA_CLI) if CHROMA_CLI.exists() else shutil.which("chroma") or "chroma"
+        args = [cli, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+        server = ServerProcess("chroma run", args, log_dir / f"chroma-{port}-{attempt}.log")
+        server.start()
+        try:
+            server.wait_ready(_heartbeat(port), timeout_s)
+        except RuntimeError as exc:
+            server.stop()
+            last = exc
+            continue
+        return ChromaServer("127.0.0.1", port, path, server)
+    raise RuntimeError(f"could not start a Chroma server: {last}")
+
+
+def require_chroma_cli() -> None:
+    if not CHROMA_CLI.exists() and shutil.which("chroma") is None:
+        pytest.skip(
+            f"the `chroma` CLI is missing ({CHROMA_CLI}); it ships with the chromadb package: "
+            "reinstall the project (scripts/setup.sh)"
+        )
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """One real Chroma server for the session; tests keep apart by collection name."""
+    require_chroma_cli()
+    folder = tmp_path_factory.mktemp("chroma-server")
+    server = start_chroma(folder / "db", folder)
+    try:
+        yield server
+    finally:
+        server.process.stop()
+
+
+# --- an OpenAI-compatible stub model server ------------------------------------------------
+
+FORTY_TWO = "Xi and Putin have met 42 times [1]."
+STANDALONE = "How many times have Xi and Putin met in the past ten years?"
+
+
+class StubModelServer:
+    """A minimal OpenAI-compatible chat server: `/v1/models` and streamed completions.
+
+    Rewrites follow-ups (the condense prompt) into one fixed standalone question and answers
+    everything else with `reply`, in `chat.completion.chunk` server-sent events like a real
+    server. Every request body is kept, so tests can see what the API workers sent.
+    """
+
+    def __init__(self, reply: str = FORTY_TWO) -> None:
+        self.reply = reply
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                return None
+
+            def do_GET(self) -> None:
+                body = json.dumps({"object": "list", "data": [{"id": "stub", "object": "model"}]})
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def do_POST(self) -> None:
+                request = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                with stub._lock:
+                    stub.requests.append(request)
+                prompt = request["messages"][-1]["content"]
+                text = STANDALONE if "Follow-up question:" in prompt else stub.reply
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                for i, word in enumerate(text.split(" ")):
+                    chunk = {
+                        "id": "chatcmpl-stub",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": "stub",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": {"content": word if i == 0 else " " + word},
+                                "finish_reason": None,
+                            }
+                        ],
+                    }
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.close_connection = True
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StubModelServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+# --- the FastAPI app on a real socket ------------------------------------------------------
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI, timeout_s: float = 15.0) -> Iterator[str]:
+    """`app` under uvicorn in a thread on a free loopback port; yields the base URL.
+
+    The socket is bound here and handed over, so the port cannot be taken in between.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError(f"uvicorn did not answer {url}/healthz within {timeout_s} s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=timeout_s)
+        sock.close()
