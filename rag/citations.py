@@ -45,6 +45,8 @@ _MONTH_WORDS = frozenset(
 )
 # Share of a sentence's content words a passage must contain to back a sentence with no figures.
 MIN_OVERLAP = 0.5
+# Share of its words a passage must share with a sentence to take over its citation.
+MIN_MOVE_OVERLAP = 0.3
 
 
 @dataclass
@@ -76,7 +78,7 @@ def verify_answer(raw: str, passages: list[Passage]) -> Verified:
     views = [
         _PassageView(
             p,
-            Evidence.of(p.chunk.text, p.chunk.date, p.chunk.dates + _published(p)),
+            Evidence.of(p.chunk.text, p.chunk.date, p.chunk.dates),
             frozenset(tokens(p.chunk.annotated + " " + p.chunk.title)),
         )
         for p in passages
@@ -91,10 +93,6 @@ def verify_answer(raw: str, passages: list[Passage]) -> Verified:
     if not kept or all(_REFUSAL_PHRASES.search(text) and not cites for text, cites in kept):
         return Verified(REFUSAL_TEXT, [], answered=False, notes=notes)
     return _render(kept, views, notes)
-
-
-def _published(p: Passage) -> tuple:
-    return (p.chunk.date,) if p.chunk.date else ()
 
 
 def _sentences(raw: str, n_passages: int, notes: list[str]) -> list[_Sentence]:
@@ -125,7 +123,7 @@ def _supporting(
         if good:
             return good
         # Several passages together may back a sentence that joins two articles.
-        backers = _cover(facts, views, sentence.cited)
+        backers = _cover(facts, views, sentence.cited, words)
         if backers:
             if sentence.cited:
                 notes.append(
@@ -153,8 +151,16 @@ def _supporting(
     return []
 
 
-def _cover(facts: Facts, views: list[_PassageView], preferred: tuple[int, ...]) -> list[int]:
-    order = list(preferred) + [i for i in range(len(views)) if i not in preferred]
+def _cover(
+    facts: Facts, views: list[_PassageView], preferred: tuple[int, ...], words: set[str]
+) -> list[int]:
+    """Passages that hold the sentence's facts and share enough of its words: "In March" is
+    no support for "Putin skipped the summit in March" if March was when a warrant issued."""
+    order = [
+        i
+        for i in [*preferred, *(i for i in range(len(views)) if i not in preferred)]
+        if not words or len(words & views[i].words) / len(words) >= MIN_MOVE_OVERLAP
+    ]
     for i in order:
         if views[i].evidence.supports(facts):
             return [i]
@@ -176,6 +182,7 @@ def _split(facts: Facts) -> list[Facts]:
         + [Facts(empty, frozenset({d}), empty, empty) for d in facts.days]
         + [Facts(empty, empty, frozenset({m}), empty) for m in facts.months]
         + [Facts(empty, empty, empty, frozenset({y})) for y in facts.years]
+        + [Facts(empty, empty, empty, empty, frozenset({m})) for m in facts.month_names]
     )
 
 

@@ -67,51 +67,61 @@ class Facts:
     days: frozenset[date]
     months: frozenset[tuple[int, int]]
     years: frozenset[int]
+    # Months named without a year ("in March"): the source must name the same month.
+    month_names: frozenset[int] = frozenset()
 
     @property
     def empty(self) -> bool:
-        return not (self.numbers or self.days or self.months or self.years)
+        return not (self.numbers or self.days or self.months or self.years or self.month_names)
 
     def describe(self) -> str:
         parts = [f"{n:g}" for n in sorted(self.numbers)]
         parts += [d.isoformat() for d in sorted(self.days)]
         parts += [f"{y}-{m:02d}" for y, m in sorted(self.months)]
         parts += [str(y) for y in sorted(self.years)]
+        parts += [_MONTH_NAMES[m - 1] for m in sorted(self.month_names)]
         return ", ".join(parts)
 
 
 def claim_facts(sentence: str) -> Facts:
     """Facts an answer sentence asserts: explicit dates and numbers (spelled-out ones ignored)."""
     mentions = find_dates(sentence, anchor=None)
+    masked = _mask(sentence, mentions)
     return Facts(
-        numbers=frozenset(_numbers(_mask(sentence, mentions), words=False)),
+        numbers=frozenset(_numbers(masked, words=False)),
         days=frozenset(m.value for m in mentions if m.granularity == "day"),
         months=frozenset(
             (m.value.year, m.value.month) for m in mentions if m.granularity == "month"
         ),
         years=frozenset(m.value.year for m in mentions if m.granularity == "year"),
+        month_names=frozenset(_month_names(masked)),
     )
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """Everything a span of source text can vouch for."""
+    """Everything a span of source text can vouch for. The article's publication date is
+    deliberately not evidence: small models copy it as the date of whatever they were asked."""
 
     numbers: frozenset[float]
     days: frozenset[date]
+    months: frozenset[tuple[int, int]] = frozenset()
+    month_names: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, text: str, anchor: date | None, extra_days: tuple[date, ...] = ()) -> Evidence:
         mentions = find_dates(text, anchor)
         # "this week" resolves to the week's Monday, which is no evidence for any one day.
-        days = {
-            m.value for m in mentions if m.granularity == "day" and "week" not in m.text.lower()
-        } | set(extra_days)
+        dated = [m for m in mentions if "week" not in m.text.lower()]
+        days = {m.value for m in dated if m.granularity == "day"} | set(extra_days)
         numbers = set(_numbers(_mask(text, mentions), words=True))
-        # A year or month written in the source ("in May", "last year [2022]") backs the
-        # same year or month in a claim, so they count as numbers too.
-        numbers |= {float(m.value.year) for m in mentions}
-        return cls(frozenset(numbers), frozenset(days))
+        # A year or day written in the source ("in 2022", "24th April") backs the same bare
+        # number in a claim, where the model may drop the month or the year.
+        numbers |= {float(m.value.year) for m in dated}
+        numbers |= {float(d.day) for d in days}
+        months = {(m.value.year, m.value.month) for m in dated if m.granularity != "year"}
+        names = {m.value.month for m in dated if m.granularity != "year"} | _month_names(text)
+        return cls(frozenset(numbers), frozenset(days), frozenset(months), frozenset(names))
 
     def supports(self, facts: Facts) -> bool:
         return not self.missing(facts)
@@ -119,12 +129,9 @@ class Evidence:
     def missing(self, facts: Facts) -> list[str]:
         gaps = [f"{n:g}" for n in facts.numbers if not self._has_number(n)]
         gaps += [d.isoformat() for d in facts.days if d not in self.days]
-        gaps += [
-            f"{y}-{m:02d}"
-            for y, m in facts.months
-            if not any(d.year == y and d.month == m for d in self.days)
-        ]
+        gaps += [f"{y}-{m:02d}" for y, m in facts.months if (y, m) not in self.months]
         gaps += [str(y) for y in facts.years if not self._has_year(y)]
+        gaps += [_MONTH_NAMES[m - 1] for m in facts.month_names if m not in self.month_names]
         return gaps
 
     def _has_number(self, n: float) -> bool:
@@ -132,6 +139,22 @@ class Evidence:
 
     def _has_year(self, year: int) -> bool:
         return float(year) in self.numbers or any(d.year == year for d in self.days)
+
+
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+).split()
+# "May" is also a verb; as a month it comes with a day, a year or "in".
+_MONTH_NAME = re.compile(
+    r"\b(January|February|March|April|June|July|August|September|October|November|December)\b"
+    r"|\b(?:in|of|since|until) (May)\b|\b(May)(?= \d)"
+)
+
+
+def _month_names(text: str) -> set[int]:
+    return {
+        _MONTH_NAMES.index(next(g for g in m.groups() if g)) + 1 for m in _MONTH_NAME.finditer(text)
+    }
 
 
 def _mask(text: str, mentions: list[DateMention]) -> str:

@@ -89,3 +89,31 @@ def test_facts_normalise_money_and_dates() -> None:
     ev = Evidence.of("lend an additional $100 billion, met 42 times", None, (date(2024, 7, 3),))
     assert ev.supports(f)
     assert not ev.supports(claim_facts("They met 43 times."))
+
+
+def test_a_month_named_without_a_year_must_be_the_sources_month() -> None:
+    chunk = _chunk_with(BRI, "In August, Putin skipped")
+    passages = [Passage(chunk, 1.0)]
+    # The check is per passage: this one names March (the ICC warrant) too, so June is tested.
+    wrong = verify_answer("In June, Putin skipped the BRICS summit in South Africa [1].", passages)
+    right = verify_answer(
+        "In August, Putin skipped the BRICS summit in South Africa [1].", passages
+    )
+    assert not wrong.answered
+    assert right.answered and right.citations[0].source == BRI
+
+
+def test_days_without_a_year_and_months_with_one_are_supported() -> None:
+    blinken = _chunk_with("003_891f867d674dd8be.txt", "24th April")
+    olympics = _chunk_with(BRI, "Winter Olympics in February 2022")
+    passages = [Passage(blinken, 1.0), Passage(olympics, 0.9)]
+    v = verify_answer("Blinken was in China from 24th April to 26th April 2024 [1].", passages)
+    assert v.answered and v.citations[0].source == "003_891f867d674dd8be.txt"
+    v = verify_answer("They declared a no-limits partnership in February 2022 [2].", passages)
+    assert v.answered and v.citations[0].source == BRI
+
+
+def test_the_publication_date_alone_does_not_support_a_claimed_day() -> None:
+    chunk = _chunk_with("003_891f867d674dd8be.txt", "24th April")
+    v = verify_answer("Putin visited Vietnam on 17 May 2024 [1].", [Passage(chunk, 1.0)])
+    assert not v.answered
