@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from rag.embeddings.base import Embedder
 from rag.embeddings.onnx_minilm import MiniLMEmbedder
 from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
@@ -21,9 +23,32 @@ BRI = "000_f4d4d8ba4c92511d.txt"
 TASS_LIKE = "002_77e1ef7318c197bb.txt"
 
 
+class MemoEmbedder:
+    """The real MiniLM, remembering vectors by text.
+
+    Many tests ingest the same sample corpus into a fresh store; embedding it again each time
+    would cost seconds on 2 cores and prove nothing new. The vectors are MiniLM's own.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self._memo: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+            if missing:
+                self._memo.update(zip(missing, self.inner.embed(missing), strict=True))
+            return [self._memo[t] for t in texts]
+
+
 @pytest.fixture(scope="session")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+def embedder() -> MemoEmbedder:
+    """One MiniLM for the whole run: loading it per test would dominate the suite's time."""
+    return MemoEmbedder(MiniLMEmbedder())
 
 
 @pytest.fixture

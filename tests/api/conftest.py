@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from rag.embeddings.base import Embedder
-from rag.factory import build_embedder, build_service
+from rag.factory import build_service
 from rag.llm.base import ChatModel
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService
@@ -82,34 +82,6 @@ def _isolated_environment() -> Iterator[None]:
                 mp.delenv(name)
         mp.setenv("NO_PROXY", "127.0.0.1,localhost")
         yield
-
-
-class MemoEmbedder:
-    """The real MiniLM, remembering vectors by text.
-
-    Many tests ingest the same sample corpus into a fresh store; embedding it again each time
-    would cost seconds per test and prove nothing new. The vectors are MiniLM's own.
-    """
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self._memo: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-            if missing:
-                self._memo.update(zip(missing, self.inner.embed(missing), strict=True))
-            return [self._memo[t] for t in texts]
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """One MiniLM for the whole run: loading it per test would dominate the suite's time."""
-    return MemoEmbedder(build_embedder(Settings(_env_file=None)))  # type: ignore[call-arg]
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:

@@ -75,9 +75,7 @@ def test_bad_input_is_one_line_and_nonzero_and_keeps_the_store(
     assert _chunk_count(ingested) == before
 
 
-def test_binary_and_non_utf8_files_are_skipped_with_reasons(
-    ingested: Path, tmp_path: Path
-) -> None:
+def test_binary_and_non_utf8_files_are_skipped_with_reasons(ingested: Path, tmp_path: Path) -> None:
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "blob.txt").write_bytes(b"\x00\x01\x02\x03")
@@ -98,8 +96,10 @@ def test_asking_an_empty_corpus_says_what_to_do(tmp_path: Path) -> None:
 
 def test_missing_model_file_is_a_clear_error(ingested: Path, tmp_path: Path) -> None:
     result = rag(
-        "ask", "When did they meet?",
-        data_dir=ingested, RAG_LLM__MODEL_PATH=str(tmp_path / "missing.gguf"),
+        "ask",
+        "When did they meet?",
+        data_dir=ingested,
+        RAG_LLM__MODEL_PATH=str(tmp_path / "missing.gguf"),
     )
     assert result.returncode == 2
     assert "missing.gguf not found" in result.stderr
@@ -107,8 +107,12 @@ def test_missing_model_file_is_a_clear_error(ingested: Path, tmp_path: Path) -> 
 
 def test_unreachable_model_server_is_a_clear_error(ingested: Path) -> None:
     result = rag(
-        "ask", "When did they meet?", "--json",
-        data_dir=ingested, RAG_LLM__BACKEND="openai", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+        "ask",
+        "When did they meet?",
+        "--json",
+        data_dir=ingested,
+        RAG_LLM__BACKEND="openai",
+        OPENAI_BASE_URL="http://127.0.0.1:9/v1",
     )
     assert result.returncode == 2
     assert "cannot reach the model server at http://127.0.0.1:9/v1" in result.stderr
@@ -127,9 +131,14 @@ def test_missing_model_package_names_the_fix(tmp_path: Path) -> None:
 def test_json_output_shape_without_a_model_call(ingested: Path) -> None:
     # A retrieval-only view is enough to check the shape the CLI prints for filters.
     result = rag(
-        "ask", "On what date did Xi and Putin meet in Astana?", "--json",
-        "--source", "nope.txt",
-        data_dir=ingested, RAG_LLM__BACKEND="openai", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+        "ask",
+        "On what date did Xi and Putin meet in Astana?",
+        "--json",
+        "--source",
+        "nope.txt",
+        data_dir=ingested,
+        RAG_LLM__BACKEND="openai",
+        OPENAI_BASE_URL="http://127.0.0.1:9/v1",
     )
     # No passage survives the filter, so the service declines without calling the model.
     assert result.returncode == 0, result.stderr

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,8 +28,6 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from rag.embeddings.base import Embedder
-from rag.embeddings.onnx_minilm import MiniLMEmbedder
 from tests.conftest import ROOT
 
 # The CLI that the chromadb package installs next to this interpreter (.venv/bin/chroma).
@@ -62,34 +60,6 @@ def _isolated_environment() -> Iterator[None]:
 
 
 # --- embedder ------------------------------------------------------------------------------
-
-
-class MemoEmbedder:
-    """The real MiniLM, remembering vectors by text.
-
-    Several tests here ingest the same five articles into fresh collections; embedding them
-    again each time would cost seconds on 2 cores and prove nothing new.
-    """
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dim = inner.dim
-        self._memo: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-            if missing:
-                self._memo.update(zip(missing, self.inner.embed(missing), strict=True))
-            return [self._memo[t] for t in texts]
-
-
-@pytest.fixture(scope="session")
-def embedder() -> MemoEmbedder:
-    """Overrides the root fixture for this folder only (same model, memoised)."""
-    return MemoEmbedder(MiniLMEmbedder())
 
 
 @pytest.fixture

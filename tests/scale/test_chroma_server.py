@@ -19,12 +19,11 @@ from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings, StoreSettings
 from rag.store.chroma import ChromaStore
-from tests.conftest import ASTANA, BRI, CORPUS, TASS_LIKE
+from tests.conftest import ASTANA, BRI, CORPUS, TASS_LIKE, MemoEmbedder
 from tests.integration.test_store_and_ingest import StoreContract
 from tests.scale.conftest import (
     FORTY_TWO,
     ChromaServer,
-    MemoEmbedder,
     free_port,
     require_chroma_cli,
     serve_in_thread,

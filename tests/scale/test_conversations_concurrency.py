@@ -23,10 +23,9 @@ from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
 from rag.settings import Settings, StoreSettings
 from rag.types import Turn
-from tests.conftest import BRI, CORPUS, TASS_LIKE
+from tests.conftest import BRI, CORPUS, TASS_LIKE, MemoEmbedder
 from tests.scale.conftest import (
     ChromaServer,
-    MemoEmbedder,
     ServerProcess,
     StubModelServer,
     free_port,

@@ -19,8 +19,8 @@ from rag.factory import build_service
 from rag.llm.model_files import ensure_model_file
 from rag.service import RagService
 from rag.settings import LLMSettings, Settings
-from tests.conftest import BRI, CORPUS, TASS_LIKE
-from tests.scale.conftest import MemoEmbedder, ServerProcess, free_port
+from tests.conftest import BRI, CORPUS, TASS_LIKE, MemoEmbedder
+from tests.scale.conftest import ServerProcess, free_port
 
 pytestmark = pytest.mark.slow
 
