@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.aggregate import Aggregate, Gate, failed_gates
-from rag.errors import RagError
+from rag.cli import run_reporting_errors
 from rag.settings import PROJECT_ROOT
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
@@ -37,14 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse_args(args_list)
     except SystemExit as exc:  # --help, or a usage error argparse already explained
         return int(exc.code or 0)
-    try:
-        return _evaluate(args)
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run_reporting_errors(lambda: _evaluate(args))
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -18,10 +18,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["eval"]:
         # The eval runner owns its options; argparse's REMAINDER would reject a leading "--x".
         return _eval(argparse.Namespace(rest=argv[1:]))
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    return run_reporting_errors(lambda: int(args.run(args) or 0))
+
+
+def run_reporting_errors(command: Callable[[], int]) -> int:
+    """Run a command; a RagError becomes one `error:` line on stderr and exit code 2."""
     try:
-        return int(args.run(args) or 0)
+        return command()
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
