@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.documents.chunker import sentence_spans
+from rag.documents.dates import find_dates, format_day
 from rag.facts import Evidence, Facts, claim_facts
 from rag.retrieval.text import tokens
 from rag.types import Citation, Passage
@@ -190,6 +191,18 @@ def _numbers(indexes: tuple[int, ...] | list[int]) -> str:
     return "".join(f"[{i + 1}]" for i in indexes)
 
 
+def normalise_days(text: str) -> str:
+    """Write every full date one way, "3 July 2024": "07/03", "July 3" and "3 July" read
+    differently around the world, and one form is easy to check by eye against the quote."""
+    for m in reversed(find_dates(text, None)):
+        if m.granularity != "day" or m.relative:
+            continue
+        weekday = re.match(r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),? ", m.text)
+        prefix = f"{weekday.group(1)}, " if weekday else ""
+        text = text[: m.start] + prefix + format_day(m.value) + text[m.end :]
+    return text
+
+
 def _render(
     kept: list[tuple[str, list[int]]], views: list[_PassageView], notes: list[str]
 ) -> Verified:
@@ -221,6 +234,7 @@ def _render(
         end = ""
         if body and body[-1] in ".!?":
             body, end = body[:-1], body[-1]
+        body = normalise_days(body)
         sentences_out.append(f"{body} {''.join(markers)}{end}" if markers else f"{body}{end}")
     return Verified(" ".join(sentences_out), citations, answered=True, notes=notes)
 

@@ -117,3 +117,8 @@ def test_the_publication_date_alone_does_not_support_a_claimed_day() -> None:
     chunk = _chunk_with("003_891f867d674dd8be.txt", "24th April")
     v = verify_answer("Putin visited Vietnam on 17 May 2024 [1].", [Passage(chunk, 1.0)])
     assert not v.answered
+
+
+def test_answers_write_full_dates_one_way(passages: list[Passage]) -> None:
+    v = verify_answer("Xi and Putin met in Astana on July 3, 2024 [2].", passages)
+    assert v.text == "Xi and Putin met in Astana on 3 July 2024 [1]."
