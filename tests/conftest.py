@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,20 @@ CORPUS = ROOT / "data" / "articles"
 ASTANA = "004_d9422b366859b37e.txt"
 BRI = "000_f4d4d8ba4c92511d.txt"
 TASS_LIKE = "002_77e1ef7318c197bb.txt"
+
+
+@contextmanager
+def clean_environment() -> Iterator[None]:
+    """Without the developer's RAG_*/OPENAI_*/SLACK_*/CHROMA_* variables or HTTP proxies, which
+    would change what gets built and where loopback requests go (child processes too)."""
+    prefixes = ("RAG_", "OPENAI_", "SLACK_", "CHROMA_")
+    proxies = {"http_proxy", "https_proxy", "all_proxy"}
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith(prefixes) or name.lower() in proxies:
+                mp.delenv(name)
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+        yield
 
 
 class MemoEmbedder:

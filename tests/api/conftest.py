@@ -5,7 +5,6 @@ a real uvicorn server on loopback, and a scriptable OpenAI-compatible backend to
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
@@ -30,6 +29,7 @@ from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import PROJECT_ROOT, ApiSettings, Settings
 from rag.types import Message
+from tests.conftest import clean_environment
 
 ARTICLES = PROJECT_ROOT / "data" / "articles"
 LENDING_SOURCE = "000_f4d4d8ba4c92511d.txt"
@@ -72,15 +72,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="package", autouse=True)
 def _isolated_environment() -> Iterator[None]:
-    # A developer's RAG_*/OPENAI_*/SLACK_* variables or an HTTP proxy would change what the app
-    # builds and where loopback requests go; the tests must not depend on the shell they run in.
-    prefixes = ("RAG_", "OPENAI_", "SLACK_", "CHROMA_")
-    proxies = {"http_proxy", "https_proxy", "all_proxy"}
-    with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith(prefixes) or name.lower() in proxies:
-                mp.delenv(name)
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with clean_environment():
         yield
 
 

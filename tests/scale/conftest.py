@@ -28,7 +28,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_environment
 
 # The CLI that the chromadb package installs next to this interpreter (.venv/bin/chroma).
 CHROMA_CLI = Path(sys.executable).parent / "chroma"
@@ -47,15 +47,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="package", autouse=True)
 def _isolated_environment() -> Iterator[None]:
-    # A developer's RAG_*/OPENAI_*/CHROMA_* variables or an HTTP proxy would change what gets
-    # built and where loopback requests go; child processes inherit this cleaned environment.
-    prefixes = ("RAG_", "OPENAI_", "SLACK_", "CHROMA_")
-    proxies = {"http_proxy", "https_proxy", "all_proxy"}
-    with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith(prefixes) or name.lower() in proxies:
-                mp.delenv(name)
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with clean_environment():
         yield
 
 
