@@ -154,3 +154,26 @@ def test_langchain_retriever_adapter(make_service: Callable[..., RagService]) ->
     assert len(docs) == 2
     assert docs[0].metadata["source"] == BRI
     assert "100 billion" in docs[0].page_content
+
+
+def test_filtered_search_is_the_same_from_the_wide_fetch_and_from_chroma(
+    tmp_path: Path, embedder: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.store.chroma as chroma_module
+
+    store = ChromaStore("articles", embedder.name, path=tmp_path)
+    chunks = [c for p in sorted(CORPUS.iterdir()) for c in chunk_document(load_document(p))]
+    store.upsert(chunks, embedder.embed([embedding_text(c) for c in chunks]))
+    query = embedder.embed(["Xi and Putin meet"])[0]
+    cases = [
+        Filters(date_to=date(2023, 12, 31)),
+        Filters(date_from=date(2024, 5, 1), date_to=date(2024, 5, 31)),
+        Filters(sources=(ASTANA, BRI)),
+    ]
+    wide = [[c.chunk_id for c, _ in store.query(query, 3, f)] for f in cases]
+    monkeypatch.setattr(chroma_module, "OVERFETCH", 1)  # forces Chroma's own filtered path
+    narrow = [[c.chunk_id for c, _ in store.query(query, 3, f)] for f in cases]
+    assert wide == narrow
+    assert all(len(ids) == 3 for ids in wide)
+    undated = {c.chunk_id for c in chunks if c.date is None}
+    assert not undated & set(wide[0])
