@@ -105,15 +105,17 @@ def test_an_interrupted_ingest_is_completed_by_the_next_run(
     calls = {"n": 0}
 
     def crash_on_third(chunks, vectors):  # type: ignore[no-untyped-def]
+        # Writes half of the batch, then "dies": some articles end up partly stored.
         calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("killed mid-ingest")
-        real_upsert(chunks, vectors)
+        half = len(chunks) // 2
+        real_upsert(chunks[:half], vectors[:half])
+        raise KeyboardInterrupt("killed mid-ingest")
 
     monkeypatch.setattr(store, "upsert", crash_on_third)
     service.ingestor._store = store  # same object; the patch is on the instance
     with pytest.raises(KeyboardInterrupt):
         service.ingest([CORPUS])
+    assert any(not d.complete for d in service.documents())  # really left half-written
     monkeypatch.setattr(store, "upsert", real_upsert)
     report = service.ingest([CORPUS])
     assert report.ok
