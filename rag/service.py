@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,18 @@ class Final:
 
 
 StreamEvent = Token | Final
+
+
+def final_answer(events: Iterable[StreamEvent]) -> Answer:
+    """Drain a stream to its verified answer."""
+    answer = None
+    for event in events:
+        if isinstance(event, Final):
+            answer = event.answer
+    if answer is None:
+        raise RuntimeError("the answer stream ended without a final answer")
+    return answer
+
 
 # Share of a question's words one sentence must hold for the one-passage prompt to be used.
 FOCUS_MIN_COVERAGE = 0.6
@@ -123,12 +135,7 @@ class RagService:
     def ask(
         self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
     ) -> Answer:
-        final = None
-        for event in self.ask_stream(question, history, filters):
-            if isinstance(event, Final):
-                final = event.answer
-        assert final is not None
-        return final
+        return final_answer(self.ask_stream(question, history, filters))
 
     def ask_stream(
         self, question: str, history: list[Turn] | None = None, filters: Filters | None = None

@@ -10,7 +10,7 @@ from api.deps import ServiceDep, SettingsDep
 from api.schemas import ChatIn, ChatOut, ErrorOut
 from api.sse import primed, sse, stream_response
 from rag.errors import InvalidInput
-from rag.service import Final, StreamEvent, Token
+from rag.service import StreamEvent, Token, final_answer
 
 router = APIRouter()
 
@@ -56,8 +56,8 @@ async def chat(
     events = service.chat(body.question, conversation_id, filters)
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
-        final = await run_in_threadpool(_final, events)
-        return ChatOut.from_answer(final.answer, conversation_id)
+        answer = await run_in_threadpool(final_answer, events)
+        return ChatOut.from_answer(answer, conversation_id)
     first, rest = await primed(events)
 
     def render(event: StreamEvent) -> str:
@@ -67,12 +67,3 @@ async def chat(
         return sse("final", out.model_dump(mode="json"))
 
     return stream_response(first, rest, render)
-
-
-def _final(events: object) -> Final:
-    final = None
-    for event in events:  # type: ignore[attr-defined]
-        if isinstance(event, Final):
-            final = event
-    assert final is not None
-    return final

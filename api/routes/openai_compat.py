@@ -20,7 +20,7 @@ from api.schemas import ErrorOut, OpenAIChatIn
 from api.sse import primed
 from rag.errors import InvalidInput, RagError
 from rag.presenters import citation_to_dict
-from rag.service import Final
+from rag.service import final_answer
 from rag.types import Answer, Turn
 
 router = APIRouter()
@@ -58,7 +58,7 @@ async def chat_completions(
     created = int(time.time())
     events = service.ask_stream(question, history)
     if not body.stream:
-        answer = await run_in_threadpool(_final_answer, events)
+        answer = await run_in_threadpool(final_answer, events)
         return _completion(completion_id, created, body.model, answer)
     # Prime so that a bad question or a dead model is an HTTP error, not a broken stream.
     first, rest = await primed(events)
@@ -66,7 +66,7 @@ async def chat_completions(
 
     def chunks() -> Iterator[str]:
         try:
-            answer = _final_answer(_chain(chain, rest))
+            answer = final_answer(_chain(chain, rest))
         except RagError as exc:
             yield _data({"error": {"message": str(exc), "type": "server_error"}})
             yield "data: [DONE]\n\n"
@@ -102,15 +102,6 @@ def _split_messages(body: OpenAIChatIn) -> tuple[str, list[Turn]]:
 def _chain(*iterators: Iterator[object]) -> Iterator[object]:
     for it in iterators:
         yield from it
-
-
-def _final_answer(events: Iterator[object]) -> Answer:
-    answer = None
-    for event in events:
-        if isinstance(event, Final):
-            answer = event.answer
-    assert answer is not None
-    return answer
 
 
 def _pieces(text: str) -> Iterator[str]:
