@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import Load, Stopwatch, machine, max_rss_mb, percentiles, save, table
+from bench.common import Load, Stopwatch, footer, machine, max_rss_mb, percentiles, save, table
 from rag.llm.local import LocalModel
 from rag.types import Message
 
@@ -186,11 +186,8 @@ def _run(args: argparse.Namespace, data_dir: Path, before: dict[str, Any], cpu: 
             ],
         )
     )
-    print(
-        f"\nmodel {model.name} loaded in {load.s:.1f} s; load {before['loadavg_1_5_15']} → "
-        f"{after['loadavg_1_5_15']} on {before['cores']} cores ({payload['load']['conditions']}); "
-        f"JSON: {path}"
-    )
+    lead = f"model {model.name} loaded in {load.s:.1f} s"
+    print(footer(lead, before, after, payload, path))
     return 0
 
 

@@ -174,6 +174,19 @@ def save(name: str, payload: dict[str, Any]) -> Path:
     return latest
 
 
+def footer(
+    lead: str, before: dict[str, Any], after: dict[str, Any], payload: dict[str, Any], path: Path
+) -> str:
+    """The closing line every benchmark prints: what ran, the machine's load, where the JSON is."""
+    load = payload["load"]["conditions"]
+    shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+    prefix = f"{lead}; " if lead else ""
+    return (
+        f"\n{prefix}load {before['loadavg_1_5_15']} → {after['loadavg_1_5_15']} on "
+        f"{before['cores']} cores ({load}); JSON: {shown}"
+    )
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table, so the output pastes straight into bench/README.md."""
     cells = [[_fmt(v) for v in row] for row in rows]

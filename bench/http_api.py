@@ -33,7 +33,7 @@ import httpx
 import numpy as np
 
 from bench.answer import QUESTIONS
-from bench.common import Load, Stopwatch, machine, percentiles, save, table
+from bench.common import Load, Stopwatch, footer, machine, percentiles, save, table
 from bench.stub_server import stub_service
 
 TARGET_OVERHEAD_MS = 10.0
@@ -244,11 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
         )
     )
-    print(
-        f"\ntarget: {payload['target']}; load {before['loadavg_1_5_15']} → "
-        f"{after['loadavg_1_5_15']} on {before['cores']} cores ({payload['load']['conditions']}); "
-        f"JSON: {path}"
-    )
+    print(footer(f"target: {payload['target']}", before, after, payload, path))
     return 0
 
 

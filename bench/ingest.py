@@ -30,6 +30,7 @@ from bench.common import (
     Stopwatch,
     build_embedder,
     cpu_seconds,
+    footer,
     machine,
     max_rss_mb,
     save,
@@ -236,11 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
         )
     )
-    print(
-        f"\nembedder={args.embedder}; load {before['loadavg_1_5_15']} → "
-        f"{after['loadavg_1_5_15']} on {before['cores']} cores ({payload['load']['conditions']}); "
-        f"JSON: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}"
-    )
+    print(footer(f"embedder={args.embedder}", before, after, payload, path))
     return 0
 
 

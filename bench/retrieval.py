@@ -28,6 +28,7 @@ from bench.common import (
     HashEmbedder,
     Load,
     Stopwatch,
+    footer,
     machine,
     max_rss_mb,
     percentiles,
@@ -219,11 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
         )
     )
-    print(
-        f"\ntarget: {payload['target']}; load {before['loadavg_1_5_15']} → "
-        f"{after['loadavg_1_5_15']} on {before['cores']} cores ({payload['load']['conditions']}); "
-        f"JSON: {path}"
-    )
+    print(footer(f"target: {payload['target']}", before, after, payload, path))
     return 0
 
 

@@ -36,6 +36,7 @@ from bench.common import (
     HashEmbedder,
     Load,
     Stopwatch,
+    footer,
     machine,
     max_rss_mb,
     percentiles,
@@ -331,10 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
         )
     )
-    print(
-        f"\nload {before['loadavg_1_5_15']} → {after['loadavg_1_5_15']} on {before['cores']} "
-        f"cores ({payload['load']['conditions']}); JSON: {path}"
-    )
+    print(footer("", before, after, payload, path))
     return 0
 
 
