@@ -20,7 +20,8 @@ from rag.embeddings.base import Embedder
 from rag.errors import DocumentError
 from rag.llm.base import ChatModel
 from rag.prompts import Prompts
-from rag.types import Answer, Chunk, Citation, Message, Passage, Turn
+from rag.store.chroma import ChromaStore
+from rag.types import Answer, Chunk, Citation, Filters, Message, Passage, Turn
 
 CHUNK_SIZE = 800
 CHUNK_OVERLAP = 200
@@ -42,7 +43,7 @@ class BaselineRAG:
 
     def __init__(
         self,
-        collection: Any,
+        store: ChromaStore,
         embedder: Embedder,
         llm: Callable[[], ChatModel],
         prompts: Prompts,
@@ -50,7 +51,7 @@ class BaselineRAG:
         max_tokens: int = 320,
         temperature: float = 0.0,
     ) -> None:
-        self._collection = collection
+        self._store = store
         self._embedder = embedder
         self._llm = llm  # a callable, so retrieval-only runs never load the model
         self._prompts = prompts
@@ -68,46 +69,24 @@ class BaselineRAG:
         prompts: Prompts,
         **options: Any,
     ) -> BaselineRAG:
-        """A fresh Chroma collection under `store_dir`, filled from the corpus folder."""
-        import chromadb
+        """A fresh Chroma collection under `store_dir`, filled from the corpus folder.
 
-        client = chromadb.PersistentClient(
-            path=str(store_dir), settings=chromadb.Settings(anonymized_telemetry=False)
-        )
-        collection = client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        The same store class as the system, so the comparison isolates the recipe (splitter,
+        dense-only search, no checks), not the storage code.
+        """
+        store = ChromaStore(COLLECTION, embedder.name, path=store_dir)
         chunks = split_corpus(corpus)
         for i in range(0, len(chunks), 64):
             part = chunks[i : i + 64]
-            collection.upsert(
-                ids=[c.chunk_id for c in part],
-                embeddings=embedder.embed([c.text for c in part]),  # type: ignore[arg-type]
-                documents=[c.text for c in part],
-                metadatas=[
-                    {"doc_id": c.doc_id, "source": c.source, "start": c.start, "end": c.end}
-                    for c in part
-                ],
-            )
-        return cls(collection, embedder, llm, prompts, **options)
+            store.upsert(part, embedder.embed([c.text for c in part]))
+        return cls(store, embedder, llm, prompts, **options)
 
     def retrieve(self, query: str) -> list[Passage]:
         vector = self._embedder.embed([query])[0]
-        result = self._collection.query(
-            query_embeddings=[vector],
-            n_results=self._k,
-            include=["documents", "metadatas", "distances"],
-        )
-        rows = zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        )
+        hits = self._store.query(vector, self._k, Filters())
         return [
-            Passage(_chunk(cid, text, meta), 1.0 - dist, dense_rank=rank)
-            for rank, (cid, text, meta, dist) in enumerate(rows, start=1)
+            Passage(chunk, score, dense_rank=rank)
+            for rank, (chunk, score) in enumerate(hits, start=1)
         ]
 
     def ask(self, question: str, history: list[Turn]) -> Answer:
@@ -189,17 +168,3 @@ def marker_citations(text: str, passages: Sequence[Passage]) -> list[Citation]:
                 Citation(n, chunk.source, chunk.start, chunk.end, chunk.text, None, chunk.chunk_id)
             )
     return citations
-
-
-def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=chunk_id,
-        doc_id=str(meta["doc_id"]),
-        source=str(meta["source"]),
-        title="",
-        date=None,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-        annotated=text,
-    )
