@@ -82,10 +82,10 @@ class TimedStore:
         finally:
             self.write_s += time.perf_counter() - start
 
-    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+    def chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
         start = time.perf_counter()
         try:
-            return self.inner.chunks(doc_id)
+            return self.inner.chunk_hashes(doc_ids)
         finally:
             self.lookup_s += time.perf_counter() - start
 

@@ -58,11 +58,12 @@ class Ingestor:
     ) -> IngestReport:
         """Ingest files and folders; a bad file is reported and skipped, the rest go in.
 
-        Documents are written in batches: one embedding call and one store write per 64
-        chunks across documents, instead of one small write per document (5-7x faster).
+        Documents are written in batches: one "what is stored?" query per 64 documents and one
+        embedding call and store write per 64 chunks, instead of a small query and write per
+        document (5-7x faster).
         """
         report = IngestReport()
-        pending: list[_Plan] = []
+        batch: list[Document] = []
         with self._lock:
             for file, source in list(iter_article_paths(list(paths))):
                 try:
@@ -70,18 +71,16 @@ class Ingestor:
                 except DocumentError as exc:
                     report.failed.append((source, str(exc)))
                 else:
-                    if any(p.doc.doc_id == doc.doc_id for p in pending):
-                        self._apply(pending, report)  # the same article twice: in order
-                        pending = []
-                    plan = self._plan(doc, report)
-                    if plan is not None:
-                        pending.append(plan)
-                    if len(pending) >= batch_docs:
-                        self._apply(pending, report)
-                        pending = []
+                    if any(d.doc_id == doc.doc_id for d in batch):
+                        self._write(batch, report)  # the same article twice: in order
+                        batch = []
+                    batch.append(doc)
+                    if len(batch) >= batch_docs:
+                        self._write(batch, report)
+                        batch = []
                 if progress:
                     progress(source)
-            self._apply(pending, report)
+            self._write(batch, report)
         return report
 
     def ingest_bytes(self, data: bytes, source: str) -> tuple[Document, IngestReport]:
@@ -94,23 +93,28 @@ class Ingestor:
         # Read-compare-write-delete: two threads replacing the same file at once (two uploads
         # of one name) would each keep their own version, so writes take turns.
         with self._lock:
-            plan = self._plan(doc, report)
-            self._apply([plan] if plan else [], report)
+            self._write([doc], report)
 
-    def _plan(self, doc: Document, report: IngestReport) -> _Plan | None:
+    def _write(self, docs: list[Document], report: IngestReport) -> None:
+        """One look-up of what is stored for all of `docs`, then their writes."""
+        if not docs:
+            return
+        stored = self._store.chunk_hashes([d.doc_id for d in docs])
+        plans = [self._plan(d, stored.get(d.doc_id, {}), report) for d in docs]
+        self._apply([p for p in plans if p is not None], report)
+
+    def _plan(self, doc: Document, stored: dict[str, str], report: IngestReport) -> _Plan | None:
         """What to write and delete for one document; None when it is already stored."""
         chunks = chunk_document(doc, self._max_chars, self._overlap_chars)
-        existing = self._store.chunks(doc.doc_id)
         new_ids = {c.chunk_id for c in chunks}
-        present = {c.chunk_id for c in existing}
-        if present == new_ids:
+        if set(stored) == new_ids:
             report.unchanged.append(doc.source)
             return None
         return _Plan(
             doc=doc,
-            missing=[c for c in chunks if c.chunk_id not in present],
-            stale=[cid for cid in present if cid not in new_ids],
-            replaces=any(c.content_hash != doc.content_hash for c in existing),
+            missing=[c for c in chunks if c.chunk_id not in stored],
+            stale=[cid for cid in stored if cid not in new_ids],
+            replaces=any(h != doc.content_hash for h in stored.values()),
         )
 
     def _apply(self, plans: list[_Plan], report: IngestReport, batch: int = 64) -> None:

@@ -15,10 +15,10 @@ from rag.errors import BackendUnavailable, InvalidInput
 from rag.store.base import StoredDocument
 from rag.types import Chunk, Filters
 
-_PAGE = 2000
+_PAGE = 2000  # rows per get() call; keeps memory flat on large collections
 # How many unfiltered neighbours to fetch per wanted result before falling back to Chroma's
 # (slow) filtered search.
-OVERFETCH = 10  # rows per get() call; keeps memory flat on large collections
+OVERFETCH = 10
 
 
 class ChromaStore:
@@ -137,21 +137,37 @@ class ChromaStore:
 
     def chunks(self, doc_id: str | None = None) -> list[Chunk]:
         where = {"doc_id": doc_id} if doc_id else None
-        out: list[Chunk] = []
+        return [
+            _chunk(cid, doc, meta)
+            for page in self._pages(where, ["documents", "metadatas"])
+            for cid, doc, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        ]
+
+    def chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        if not doc_ids:
+            return out
+        where = {"doc_id": {"$in": list(dict.fromkeys(doc_ids))}}
+        for page in self._pages(where, ["metadatas"]):
+            for cid, meta in zip(page["ids"], page["metadatas"], strict=True):
+                out.setdefault(str(meta["doc_id"]), {})[cid] = str(meta.get("content_hash", ""))
+        return out
+
+    def _pages(self, where: dict[str, Any] | None, include: list[str]) -> Iterator[Any]:
         offset = 0
         while True:
             with self._guard():
                 page = self._collection.get(
-                    where=where, limit=_PAGE, offset=offset, include=["documents", "metadatas"]
+                    where=where,
+                    limit=_PAGE,
+                    offset=offset,
+                    include=include,  # type: ignore[arg-type]
                 )
-            out.extend(
-                _chunk(cid, doc, meta)
-                for cid, doc, meta in zip(
-                    page["ids"], page["documents"], page["metadatas"], strict=True
-                )
-            )
+            yield page
             if len(page["ids"]) < _PAGE:
-                return out
+                return
             offset += _PAGE
 
     def documents(self) -> list[StoredDocument]:

@@ -48,6 +48,21 @@ class StoreContract:
         (doc,) = store.documents()
         assert not doc.complete
 
+    def test_chunk_hashes_of_many_documents_in_one_call(
+        self, store: ChromaStore, embedder: MiniLMEmbedder
+    ) -> None:
+        astana = chunk_document(load_document(CORPUS / ASTANA))
+        bri = chunk_document(load_document(CORPUS / BRI))
+        store.upsert(astana + bri, embedder.embed([c.text for c in astana + bri]))
+
+        hashes = store.chunk_hashes([astana[0].doc_id, bri[0].doc_id, "never-ingested"])
+
+        assert hashes == {
+            astana[0].doc_id: {c.chunk_id: c.content_hash for c in astana},
+            bri[0].doc_id: {c.chunk_id: c.content_hash for c in bri},
+        }
+        assert store.chunk_hashes([]) == {}
+
 
 class TestChromaOnDisk(StoreContract):
     @pytest.fixture
