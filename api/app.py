@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 
 from api.deps import require_api_key
@@ -34,6 +35,15 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_request_bytes)
+    if settings.api.cors_origins:
+        # Browsers on these origins may call the API (a chat widget on another site); the
+        # Bearer key still applies, so credentials (cookies) are never allowed.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+        )
     guarded = [Depends(require_api_key)]
     app.include_router(chat.router, dependencies=guarded, tags=["chat"])
     app.include_router(openai_compat.router, dependencies=guarded, tags=["openai"])

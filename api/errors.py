@@ -20,11 +20,13 @@ from rag.errors import (
     InvalidInput,
     NotFound,
     RagError,
+    UnsupportedFileType,
 )
 
 log = logging.getLogger("newsrag.api")
 
-STATUS = [
+STATUS = [  # first match wins: subclasses before their bases
+    (UnsupportedFileType, 415),
     (DocumentError, 422),
     (InvalidInput, 400),
     (NotFound, 404),

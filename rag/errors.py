@@ -16,6 +16,10 @@ class DocumentError(InvalidInput):
     """A file could not be read as an article (missing, binary, not UTF-8, empty)."""
 
 
+class UnsupportedFileType(DocumentError):
+    """The file is not one of the article formats (HTTP 415)."""
+
+
 class NotFound(RagError):
     """A named document or conversation does not exist."""
 

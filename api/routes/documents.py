@@ -11,8 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import DocumentOut, ErrorOut, UploadResult
-from rag.documents.loader import SUPPORTED_SUFFIXES, parse_document
-from rag.errors import DocumentError, InvalidInput
+from rag.documents.loader import check_file_type, parse_document
+from rag.errors import InvalidInput
 
 router = APIRouter()
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
@@ -30,10 +30,7 @@ def safe_source_name(filename: str | None) -> str:
         raise InvalidInput(
             f"file name {filename!r} is not allowed: use letters, digits, '.', '_', '-' and spaces"
         )
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise DocumentError(f"{name}: unsupported file type {suffix or '(none)'}; use {allowed}")
+    check_file_type(name)
     return name
 
 

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
-from rag.errors import DocumentError
+from rag.errors import DocumentError, UnsupportedFileType
 from rag.types import Document
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
@@ -64,11 +64,19 @@ def load_document(path: Path, source: str | None = None) -> Document:
     return parse_document(data, source or path.name)
 
 
-def parse_document(data: bytes, source: str) -> Document:
+def check_file_type(source: str) -> str:
+    """The file's suffix, lower-cased; UnsupportedFileType unless it is an article format."""
     suffix = Path(source).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise DocumentError(f"{source}: unsupported file type {suffix or '(none)'}; use {allowed}")
+        raise UnsupportedFileType(
+            f"{source}: unsupported file type {suffix or '(none)'}; use {allowed}"
+        )
+    return suffix
+
+
+def parse_document(data: bytes, source: str) -> Document:
+    suffix = check_file_type(source)
     if len(data) > MAX_FILE_BYTES:
         raise DocumentError(f"{source}: {len(data)} bytes is over the {MAX_FILE_BYTES} limit")
     if b"\x00" in data[:8192]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
@@ -12,13 +13,22 @@ from rag.types import Message
 
 class OpenAICompatModel:
     def __init__(
-        self, base_url: str | None, model: str, api_key: str | None, timeout_s: float = 120.0
+        self,
+        base_url: str | None,
+        model: str,
+        api_key: str | None,
+        timeout_s: float = 120.0,
+        max_retries: int = 1,
     ) -> None:
         self.name = model
         self._model = model
-        self._base_url = base_url or "https://api.openai.com/v1"
+        # Error messages reach API clients and Slack: never with credentials from the URL.
+        self._base_url = public_url(base_url or "https://api.openai.com/v1")
         self._client = openai.OpenAI(
-            base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=1
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            timeout=timeout_s,
+            max_retries=max_retries,
         )
 
     def stream(
@@ -57,3 +67,14 @@ class OpenAICompatModel:
             raise BackendUnavailable(
                 f"model server at {self._base_url} not reachable: {exc}"
             ) from None
+
+
+def public_url(url: str) -> str:
+    """`url` without user, password, query or fragment ("https://u:p@host/v1?key=k" gives
+    "https://host/v1")."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

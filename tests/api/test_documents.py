@@ -268,7 +268,7 @@ def test_odd_file_names_are_400(
 
 
 @pytest.mark.parametrize("name", ["report.pdf", "setup.exe", "notes", "image.PNG", "data.json"])
-def test_unsupported_file_types_are_422(
+def test_unsupported_file_types_are_415(
     rejecting: tuple[TestClient, RagService, Settings], name: str
 ) -> None:
     c, service, _ = rejecting
@@ -276,7 +276,7 @@ def test_unsupported_file_types_are_422(
 
     response = upload(c, (name, b"%PDF-1.4 binary"))
 
-    assert response.status_code == 422
+    assert response.status_code == 415
     assert "unsupported file type" in response.json()["detail"]
     assert service.store.count() == before
 
@@ -318,7 +318,7 @@ def test_one_bad_name_stores_nothing(rejecting: tuple[TestClient, RagService, Se
 
     response = upload(c, ("good.txt", OLD.encode()), ("evil.exe", b"MZ"))
 
-    assert response.status_code == 422
+    assert response.status_code == 415
     assert service.store.count() == before
 
 

@@ -23,7 +23,7 @@ V1_CALLS: list[tuple[str, str, dict[str, Any], int]] = [
         200,
     ),
     ("GET", "/v1/documents", {}, 200),
-    ("POST", "/v1/documents", {"files": [("files", ("a.pdf", b"%PDF-1.4"))]}, 422),
+    ("POST", "/v1/documents", {"files": [("files", ("a.pdf", b"%PDF-1.4"))]}, 415),
     ("DELETE", "/v1/documents/0123456789abcdef", {}, 404),
 ]
 
@@ -242,3 +242,28 @@ def test_chunked_upload_over_the_limit_is_413(small: TestClient, corpus: Corpus)
     assert response.status_code == 413
     assert "limit" in response.json()["detail"]
     assert corpus.service.store.count() == before
+
+
+def test_cors_lets_only_the_configured_origins_in(corpus: Corpus) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    with TestClient(corpus.app(cors_origins=["https://intranet.example"])) as c:
+        allowed = c.options("/v1/chat", headers={"Origin": "https://intranet.example", **preflight})
+        other = c.options("/v1/chat", headers={"Origin": "https://evil.example", **preflight})
+        answered = c.get("/healthz", headers={"Origin": "https://intranet.example"})
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://intranet.example"
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-credentials" not in allowed.headers
+    assert other.status_code == 400
+    assert "access-control-allow-origin" not in other.headers
+    assert answered.headers["access-control-allow-origin"] == "https://intranet.example"
+
+
+def test_without_cors_origins_no_cross_origin_headers_are_sent(client: TestClient) -> None:
+    response = client.get("/healthz", headers={"Origin": "https://intranet.example"})
+
+    assert "access-control-allow-origin" not in response.headers
