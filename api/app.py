@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -19,17 +21,33 @@ from rag.settings import Settings
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None, service: RagService | None = None) -> FastAPI:
+def serve_app() -> FastAPI:
+    """The app `rag serve` runs (one per worker): warmed up in the background at startup."""
+    return create_app(warm_up=True)
+
+
+def create_app(
+    settings: Settings | None = None, service: RagService | None = None, warm_up: bool = False
+) -> FastAPI:
     settings = settings or Settings()
     if service is None:
         from rag.factory import build_service
 
         service = build_service(settings)
     logging.basicConfig(level=logging.INFO)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            # Questions that arrive meanwhile wait for the model lock, never load it twice.
+            service.warm_up_in_background()
+        yield
+
     app = FastAPI(
         title="newsrag",
         version="0.1.0",
         description="Questions answered from news articles, with verified citations.",
+        lifespan=lifespan,
     )
     app.state.service = service
     app.state.settings = settings

@@ -26,8 +26,10 @@ def run_socket_mode(settings: Settings | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = build_slack_app(build_service(settings), settings)
+    service = build_service(settings)
+    app = build_slack_app(service, settings)
     _check_bot_token(app)
+    service.warm_up_in_background()
     SocketModeHandler(app, app_token.get_secret_value()).start()
 
 

@@ -77,6 +77,9 @@ def run(
         llm = build_llm(settings)
     service = build_service(isolated(settings, store_dir / "system"), llm=llm, embedder=embedder)
     ingest_s = _ingest(service, plan.corpus)
+    if not plan.retrieval_only:
+        # As `rag serve` does at startup, so q001's latency is not the model loading.
+        service.warm_up()
     baseline = BaselineRAG.build(
         store_dir / "baseline",
         plan.corpus,

@@ -150,12 +150,12 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         uvicorn.run(
-            "api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers
+            "api.app:serve_app", factory=True, host=args.host, port=args.port, workers=args.workers
         )
     else:
-        from api.app import create_app
+        from api.app import serve_app
 
-        uvicorn.run(create_app(), host=args.host, port=args.port)
+        uvicorn.run(serve_app(), host=args.host, port=args.port)
     return 0
 
 

@@ -50,6 +50,7 @@ def build_llm(s: Settings) -> ChatModel:
             s.llm.model,
             s.llm.api_key.get_secret_value() if s.llm.api_key else None,
             s.llm.timeout_s,
+            s.llm.max_retries,
         )
     from rag.llm.local import LocalModel
     from rag.llm.model_files import ensure_model_file
@@ -75,6 +76,7 @@ def build_service(
         conversations=ConversationStore(s.conversations_path),
         top_k=s.retrieval.top_k,
         focus_pool=s.retrieval.focus_pool,
+        excerpt_chars=s.retrieval.excerpt_chars,
         max_tokens=s.llm.max_tokens,
         temperature=s.llm.temperature,
         max_question_chars=s.max_question_chars,

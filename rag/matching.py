@@ -24,7 +24,20 @@ EVENT_VERBS = frozenset(
         "host launch declar issu skip invit lend provid"
     ).split()
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
+# Capitalised for the calendar, not because they name something an article must mention: a
+# question about "Wednesday" may be answered by a passage that says "3 July 2024".
+_CALENDAR = frozenset(
+    (
+        "january february march april may june july august september october november december "
+        "monday tuesday wednesday thursday friday saturday sunday"
+    ).split()
+)
+_ATTRIBUTED_BY = re.compile(r"\b(?:according to|reported by|by|per)\s+(?:the\s+)?$", re.I)
+_ATTRIBUTION_OF = re.compile(
+    r"(?:'s)?\s+(?:article|report|reporting|story|piece|interview|reporter|correspondent)", re.I
+)
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,7 @@ class QuestionTerms:
         weights: dict[str, float] = {}
         proper: set[str] = set()
         for i, word in enumerate(_WORD.findall(question)):
-            lower = word.lower()
+            lower = _bare(word)
             if lower in STOPWORDS or lower in _QUESTION_WORDS:
                 continue
             key = word if is_acronym(word) else lemma(lower)
@@ -98,10 +111,60 @@ def score_sentence(sentence: str, terms: QuestionTerms) -> float:
 
 def _found_terms(sentence: str, terms: QuestionTerms) -> set[str]:
     words = _WORD.findall(sentence)
-    lemmas = {lemma(w.lower()) for w in words}
+    lemmas = {lemma(_bare(w)) for w in words}
     acronyms = {w for w in words if is_acronym(w)} | initialisms(words)
     return {t for t in terms.weights if t in lemmas or t in acronyms}
 
 
+def _bare(word: str) -> str:
+    """Lower case without a possessive: "Putin's" matches "Putin"."""
+    lower = word.lower().replace("’", "'")
+    return lower[:-2] if lower.endswith("'s") else lower
+
+
 def _found_in(text: str, names: frozenset[str]) -> set[str]:
     return _found_terms(text, QuestionTerms({n: 1.0 for n in names}, names))
+
+
+def names_in(question: str) -> list[str]:
+    """The names a question uses: runs of capitalised words (or acronyms) that do not start a
+    sentence, without calendar words ("the SCO summit in Astana" gives "SCO", "Astana")."""
+    return [question[start:end] for start, end in _name_spans(question)]
+
+
+def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
+    """The question's names with a word that `mentioned` says no article has. Who published
+    an article ("according to DW", "the Reuters report") is often not in its text, so such
+    names never count as unknown."""
+    unknown = []
+    for start, end in _name_spans(question):
+        name = question[start:end]
+        if _ATTRIBUTED_BY.search(question, 0, start) or _ATTRIBUTION_OF.match(question, end):
+            continue
+        if not all(mentioned(word) for word in name.split()):
+            unknown.append(name)
+    return unknown
+
+
+def _name_spans(question: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    run_start = run_end = -1
+    for match in _WORD.finditer(question):
+        word = match.group()
+        is_name = (
+            word[:1].isupper()
+            and _SENTENCE_START.search(question, 0, match.start()) is None
+            and word.lower() not in STOPWORDS
+            and word.lower() not in _CALENDAR
+        )
+        if is_name and run_start >= 0 and question[run_end : match.start()] == " ":
+            run_end = match.end()
+            continue
+        if run_start >= 0:
+            spans.append((run_start, run_end))
+            run_start = -1
+        if is_name:
+            run_start, run_end = match.start(), match.end()
+    if run_start >= 0:
+        spans.append((run_start, run_end))
+    return spans

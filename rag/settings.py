@@ -43,6 +43,8 @@ class LLMSettings(BaseModel):
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
     timeout_s: float = Field(120.0, gt=0)
+    # Retries after a timeout or connection error; each may wait timeout_s again.
+    max_retries: int = Field(1, ge=0, le=10)
     max_tokens: int = Field(320, ge=16)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
 
@@ -51,6 +53,11 @@ class RetrievalSettings(BaseModel):
     top_k: int = Field(3, ge=1, le=50)
     # Passages searched sentence by sentence for one that answers on its own.
     focus_pool: int = Field(16, ge=1, le=100)
+    # Characters of each passage the several-passage prompt keeps (its sentences nearest the
+    # question); 0 sends whole chunks. A speed-for-accuracy trade for slow CPUs: at 240 the
+    # embedded model's first token comes ~1.5 s sooner, but it declines more answers
+    # (bench/README.md has the numbers).
+    excerpt_chars: int = Field(0, ge=0)
     candidates: int = Field(20, ge=1, le=500)
     rrf_k: int = Field(60, ge=1)
 

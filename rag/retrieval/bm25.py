@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 
@@ -10,6 +11,9 @@ import numpy as np
 
 from rag.retrieval.text import index_tokens, tokens
 from rag.types import Chunk, Filters
+
+# Letters two words must share to count as one name in `mentions` (name and demonym).
+_PREFIX = 5
 
 
 class BM25Index:
@@ -29,6 +33,7 @@ class BM25Index:
             t: (np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float32))
             for t, (ids, tfs) in postings.items()
         }
+        self._vocabulary = sorted(self._postings)
         self._lengths = lengths
         self._avg = float(lengths.mean()) if len(lengths) else 1.0
         self._sources = np.array([c.source for c in self.chunks], dtype=object)
@@ -55,6 +60,19 @@ class BM25Index:
             candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
         ordered = candidates[np.argsort(-scores[candidates], kind="stable")]
         return [(self.chunks[i], float(scores[i])) for i in ordered]
+
+    def mentions(self, word: str) -> bool:
+        """Whether some chunk has `word`; a word of 5+ letters also counts when a chunk has one
+        with the same first five ("Kazakh" and "Kazakhstan", "Russians" and "Russia")."""
+        return all(self._has(term) for term in tokens(word))
+
+    def _has(self, term: str) -> bool:
+        if term in self._postings:
+            return True
+        if len(term) < _PREFIX:
+            return False
+        i = bisect_left(self._vocabulary, term[:_PREFIX])
+        return i < len(self._vocabulary) and self._vocabulary[i].startswith(term[:_PREFIX])
 
     def _mask(self, filters: Filters) -> np.ndarray:
         mask = np.ones(len(self.chunks), dtype=bool)

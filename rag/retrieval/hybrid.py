@@ -14,6 +14,10 @@ from rag.types import Filters, Passage
 class Retriever(Protocol):
     """Returns the passages most likely to answer a query, best first."""
 
+    def mentions(self, word: str) -> bool:
+        """Whether any stored chunk has the word (see `BM25Index.mentions`)."""
+        return self._index().mentions(word)
+
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]: ...
 
 
@@ -51,6 +55,10 @@ class HybridRetriever:
                 self._bm25 = BM25Index(self._store.chunks())
                 self._bm25_count = count
             return self._bm25
+
+    def mentions(self, word: str) -> bool:
+        """Whether any stored chunk has the word (see `BM25Index.mentions`)."""
+        return self._index().mentions(word)
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         filters = filters or Filters()

@@ -76,6 +76,9 @@ def _isolated_environment() -> Iterator[None]:
         yield
 
 
+ServiceFactory = Callable[..., tuple[RagService, Settings]]
+
+
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings that ignore any `.env` in the working folder."""
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]

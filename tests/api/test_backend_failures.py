@@ -4,7 +4,7 @@ and normal answers again once it recovers. Uses the real OpenAI-compatible model
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,19 +14,17 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from rag.llm.openai_compat import OpenAICompatModel
-from rag.service import RagService
-from rag.settings import Settings
 from tests.api.conftest import (
     LENDING_QUESTION,
     LENDING_SOURCE,
     Corpus,
     FakeBackend,
+    ServiceFactory,
     closed_port,
     parse_sse,
     serve,
 )
 
-ServiceFactory = Callable[..., tuple[RagService, Settings]]
 # With timeout_s=1 and the client's one retry, a dead backend costs a few seconds, not minutes.
 DEADLINE_S = 15.0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import httpx
 from fastapi.testclient import TestClient
@@ -12,8 +11,6 @@ from api.app import create_app
 from rag.embeddings.base import Embedder
 from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
-from rag.service import RagService
-from rag.settings import Settings
 from tests.api.conftest import (
     ARTICLES,
     FOLLOW_UP,
@@ -22,12 +19,11 @@ from tests.api.conftest import (
     REWRITTEN,
     Corpus,
     GatedModel,
+    ServiceFactory,
     parse_sse,
     scripted_reply,
     serve,
 )
-
-ServiceFactory = Callable[..., tuple[RagService, Settings]]
 
 
 def article_text(source: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,9 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.service import RagService
 from rag.settings import Settings
-from tests.api.conftest import serve
-
-ServiceFactory = Callable[..., tuple[RagService, Settings]]
+from tests.api.conftest import ServiceFactory, serve
 
 # Made-up facts, so a hit can only come from the uploaded file.
 OLD = (

@@ -1,0 +1,61 @@
+"""The names a question uses, and which of them no article mentions."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.matching import QuestionTerms, names_in, score_sentence, unknown_names
+
+VOCABULARY = {"xi", "putin", "sco", "astana", "kazakhstan", "beij", "bri"}
+
+
+def mentioned(word: str) -> bool:
+    return word.lower().rstrip("'s") in VOCABULARY or "kazakhstan".startswith(word.lower()[:5])
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Did Xi and Putin meet at the SCO summit in Astana?", ["Xi", "Putin", "SCO", "Astana"]),
+        ("What is the population of the first Mars colony?", ["Mars"]),
+        ("On what date did Putin visit North Korea?", ["Putin", "North Korea"]),
+        ("Xi met Putin. Give the date.", ["Putin"]),  # "Give" starts a sentence
+        ("What happened on Wednesday in July?", []),  # calendar words name nothing
+        ("Who won the 2024 US presidential election?", ["US"]),
+        ("what did xi say?", []),
+    ],
+)  # fmt: skip
+def test_names_in(question: str, names: list[str]) -> None:
+    assert names_in(question) == names
+
+
+def test_unknown_names_are_those_with_a_word_no_article_has() -> None:
+    question = "Did Xi discuss Taiwan or North Korea with the Kazakh president in Astana?"
+
+    assert unknown_names(question, mentioned) == ["Taiwan", "North Korea"]
+
+
+def test_a_question_whose_names_all_occur_has_none_unknown() -> None:
+    assert unknown_names("When did Putin's SCO trip to Astana start?", mentioned) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Putin call the BRI, according to DW?",
+        "What did the Reuters report say about Xi?",
+        "How did Xi greet Putin, as reported by Bloomberg?",
+    ],
+)
+def test_who_published_an_article_is_never_an_unknown_name(question: str) -> None:
+    # Outlets rarely name themselves in their own articles.
+    assert unknown_names(question, mentioned) == []
+
+
+def test_a_possessive_matches_the_name() -> None:
+    terms = QuestionTerms.of("When did Putin’s visit to Beijing start?")
+
+    assert score_sentence("Putin's trip to Beijing began on Tuesday.", terms) == score_sentence(
+        "Putin trip to Beijing began on Tuesday.", terms
+    )
+    assert "putin" in terms.proper
