@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag import date_answers
-from rag.citations import REFUSAL_TEXT, Verified, verify_answer
+from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.excerpts import trim_to_question
@@ -224,13 +224,17 @@ class RagService:
             Message("user", user_prompt),
         ]
         pieces: list[str] = []
+        sending = False  # held back while the draft could still be the refusal marker
         for piece in self.llm.stream(
             messages, max_tokens=self._max_tokens, temperature=self._temperature
         ):
-            if "first_token_s" not in timings:
-                timings["first_token_s"] = time.perf_counter() - started
             pieces.append(piece)
-            yield Token(piece)
+            if sending:
+                yield Token(piece)
+            elif not _may_become_refusal("".join(pieces)):
+                sending = True
+                timings.setdefault("first_token_s", time.perf_counter() - started)
+                yield Token("".join(pieces))
         draft = "".join(pieces)
         notes.append(f"model draft: {draft.strip()!r}")
         if dated is not None:
@@ -345,6 +349,13 @@ class RagService:
             # An unusable rewrite: fall back to the last question plus this one for retrieval.
             return f"{history[-1].question} {question}"
         return rewritten
+
+
+def _may_become_refusal(draft: str) -> bool:
+    """Whether the draft is (so far) the model's refusal marker: a client never sees
+    "NOT IN ARTICLES" flash up before the next try or the plain refusal replaces it."""
+    text = draft.strip().upper()
+    return REFUSAL_MARKER.startswith(text) or text.startswith(REFUSAL_MARKER)
 
 
 def _and_list(items: list[str]) -> str:

@@ -1,13 +1,14 @@
-"""What reaches the model, and when the model is not asked at all (real Chroma and MiniLM)."""
+"""Which prompt a question gets, what the model and the client see (real Chroma and MiniLM)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rag.excerpts import ELISION
 from rag.llm.fake import FakeChatModel
-from rag.service import RagService
+from rag.service import RagService, Token, final_answer
+from rag.types import Message
 
 
 def model_of(service: RagService) -> FakeChatModel:
@@ -71,3 +72,36 @@ def test_whole_chunks_unless_a_budget_is_set(make_service: Callable[..., RagServ
     assert ELISION not in prompt
     for passage in service.retrieve(question):
         assert passage.chunk.annotated in prompt
+
+
+def test_a_declined_first_try_never_reaches_the_client(
+    make_service: Callable[..., RagService],
+) -> None:
+    # The one-passage prompt is declined, the three-passage one answered: the client streams
+    # only the answer, never the refusal marker in between.
+    def reply(messages: Sequence[Message]) -> str:
+        if messages[-1].content.startswith("Excerpt [1]"):
+            return "NOT IN ARTICLES"
+        return "Xi and Putin have met 42 times [1]."
+
+    service = make_service(reply)
+
+    events = list(service.ask_stream("How many times have Xi and Putin met in the past ten years?"))
+
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert len(model_of(service).calls) == 2
+    assert "NOT IN" not in streamed
+    assert streamed == "Xi and Putin have met 42 times [1]."
+    answer = final_answer(events)
+    assert answer.answered and "42" in answer.text
+    assert answer.timings["first_token_s"] <= answer.timings["total_s"]
+
+
+def test_a_plain_refusal_streams_no_tokens(make_service: Callable[..., RagService]) -> None:
+    service = make_service("NOT IN ARTICLES")
+
+    events = list(service.ask_stream("What did Xi and Putin agree about energy and trade?"))
+
+    assert not [e for e in events if isinstance(e, Token)]
+    assert final_answer(events).answered is False
+    assert "first_token_s" not in final_answer(events).timings
