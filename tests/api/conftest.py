@@ -5,19 +5,14 @@ a real uvicorn server on loopback, and a scriptable OpenAI-compatible backend to
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -30,6 +25,16 @@ from rag.service import RagService
 from rag.settings import PROJECT_ROOT, ApiSettings, Settings
 from rag.types import Message
 from tests.conftest import clean_environment
+from tests.servers import (
+    LoopbackServer,
+    chat_chunks,
+    models_listing,
+    read_body,
+    send_json,
+    serve_app,
+    sse_event,
+    stream_chat_completion,
+)
 
 ARTICLES = PROJECT_ROOT / "data" / "articles"
 LENDING_SOURCE = "000_f4d4d8ba4c92511d.txt"
@@ -158,65 +163,17 @@ class GatedModel:
 # --- a real server on loopback ------------------------------------------------------------
 
 
-@contextmanager
-def serve(app: FastAPI, timeout_s: float = 15.0) -> Iterator[str]:
-    """Run `app` under uvicorn in a thread on a free loopback port; yield its base URL.
-
-    The socket is bound here and handed to uvicorn, so no other process can take the port
-    between choosing it and listening on it.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=5)
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, thread, timeout_s)
-        yield base_url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=timeout_s)
-        sock.close()
-        assert not thread.is_alive(), "uvicorn did not shut down"
-
-
-def _wait_healthy(base_url: str, thread: threading.Thread, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn exited before it answered /healthz")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{base_url}/healthz did not answer within {timeout_s} s")
-
-
 @pytest.fixture(scope="package")
 def live_url(corpus: Corpus) -> Iterator[str]:
     """The shared corpus service behind a real uvicorn server, without an API key."""
-    with serve(corpus.app()) as url:
+    with serve_app(corpus.app()) as url:
         yield url
-
-
-def closed_port() -> int:
-    """A loopback port that nothing listens on: bound once to pick it, then released."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- a scriptable OpenAI-compatible model server ------------------------------------------
 
 
-class FakeBackend:
+class FakeBackend(LoopbackServer):
     """A tiny OpenAI-compatible server on loopback whose behaviour a test switches.
 
     mode "ok" streams `reply` like a real server, "error" answers HTTP 500, "slow" sleeps
@@ -225,79 +182,41 @@ class FakeBackend:
     """
 
     def __init__(self, reply: str = LENDING_ANSWER, sleep_s: float = 5.0, port: int = 0) -> None:
+        super().__init__(port)
         self.mode = "ok"
         self.reply = reply
         self.sleep_s = sleep_s
+        self.base_url = f"{self.origin}/v1"
         self._release = threading.Event()
-        backend = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                return None
+    def on_get(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer `/v1/models` as the current mode says."""
+        self._answer(handler, models_listing("fake"))
 
-            def do_GET(self) -> None:
-                backend._answer(
-                    self, {"object": "list", "data": [{"id": "fake", "object": "model"}]}
-                )
+    def on_post(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer a chat completion as the current mode says."""
+        read_body(handler)
+        self._answer(handler, None)
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                self.rfile.read(length)
-                backend._answer(self, None)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    def stop(self) -> None:
+        """Wake any "slow" handler, then stop serving."""
+        self._release.set()
+        super().stop()
 
     def _answer(self, handler: BaseHTTPRequestHandler, listing: dict[str, Any] | None) -> None:
         if self.mode == "slow":
             # Returns early at teardown, so a sleeping handler never outlives the test.
             self._release.wait(self.sleep_s)
         if self.mode == "error":
-            body = json.dumps({"error": {"message": "boom", "type": "server_error"}}).encode()
-            handler.send_response(500)
-            handler.send_header("content-type", "application/json")
-            handler.send_header("content-length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
+            send_json(handler, {"error": {"message": "boom", "type": "server_error"}}, status=500)
             return
         if listing is not None:
-            body = json.dumps(listing).encode()
-            handler.send_response(200)
-            handler.send_header("content-type", "application/json")
-            handler.send_header("content-length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
+            send_json(handler, listing)
             return
         if self.mode == "cut":
             self._cut(handler)
             return
-        handler.send_response(200)
-        handler.send_header("content-type", "text/event-stream")
-        handler.end_headers()
-        for chunk in self._chunks():
-            handler.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        handler.wfile.write(b"data: [DONE]\n\n")
-        handler.close_connection = True
-
-    def _chunks(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": "chatcmpl-fake",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": "fake",
-                "choices": [
-                    {
-                        "index": 0,
-                        "delta": {"content": word if i == 0 else " " + word},
-                        "finish_reason": None,
-                    }
-                ],
-            }
-            for i, word in enumerate(self.reply.split(" "))
-        ]
+        stream_chat_completion(handler, self.reply, model="fake")
 
     def _cut(self, handler: BaseHTTPRequestHandler) -> None:
         # Chunked HTTP/1.1, closed before the terminating chunk: the client sees a broken body,
@@ -307,21 +226,11 @@ class FakeBackend:
         handler.send_header("content-type", "text/event-stream")
         handler.send_header("transfer-encoding", "chunked")
         handler.end_headers()
-        for chunk in self._chunks()[:2]:
-            frame = f"data: {json.dumps(chunk)}\n\n".encode()
+        for chunk in chat_chunks(self.reply, model="fake")[:2]:
+            frame = sse_event(chunk)
             handler.wfile.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
         handler.wfile.flush()
         handler.close_connection = True
-
-    def __enter__(self) -> FakeBackend:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture

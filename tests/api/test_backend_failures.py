@@ -20,10 +20,9 @@ from tests.api.conftest import (
     Corpus,
     FakeBackend,
     ServiceFactory,
-    closed_port,
     parse_sse,
-    serve,
 )
+from tests.servers import free_port, serve_app
 
 # With timeout_s=1 and the client's one retry, a dead backend costs a few seconds, not minutes.
 DEADLINE_S = 15.0
@@ -53,7 +52,7 @@ def model_at(base_url: str) -> OpenAICompatModel:
 
 @pytest.fixture
 def dead_port_app(service_factory: ServiceFactory) -> Iterator[TestClient]:
-    service, settings = service_factory(model_at(f"http://127.0.0.1:{closed_port()}/v1"))
+    service, settings = service_factory(model_at(f"http://127.0.0.1:{free_port()}/v1"))
     with TestClient(create_app(settings, service)) as c:
         yield c
 
@@ -107,7 +106,7 @@ def backend_app(
 ) -> Iterator[tuple[str, FakeBackend]]:
     """The app over a real socket, its model a real OpenAI client talking to `fake_backend`."""
     service, settings = service_factory(model_at(fake_backend.base_url))
-    with serve(create_app(settings, service)) as url:
+    with serve_app(create_app(settings, service)) as url:
         yield url, fake_backend
 
 
@@ -221,7 +220,7 @@ def test_broken_model_stream_is_an_error_for_the_openai_client(
 def test_unreachable_model_recovers_when_its_server_comes_up(
     service_factory: ServiceFactory,
 ) -> None:
-    port = closed_port()
+    port = free_port()
     service, settings = service_factory(model_at(f"http://127.0.0.1:{port}/v1"))
     with TestClient(create_app(settings, service)) as c:
         assert c.post("/v1/chat", json={"question": LENDING_QUESTION}).status_code == 503

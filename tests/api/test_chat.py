@@ -22,8 +22,8 @@ from tests.api.conftest import (
     ServiceFactory,
     parse_sse,
     scripted_reply,
-    serve,
 )
+from tests.servers import serve_app
 
 
 def article_text(source: str) -> str:
@@ -231,7 +231,7 @@ def test_tokens_reach_the_client_before_the_answer_is_finished(
     model = GatedModel()
     service, settings = service_factory(model)
     with (
-        serve(create_app(settings, service)) as url,
+        serve_app(create_app(settings, service)) as url,
         httpx.stream(
             "POST",
             f"{url}/v1/chat",

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.service import RagService
 from rag.settings import Settings
-from tests.api.conftest import ServiceFactory, serve
+from tests.api.conftest import ServiceFactory
+from tests.servers import serve_app
 
 # Made-up facts, so a hit can only come from the uploaded file.
 OLD = (
@@ -358,7 +359,7 @@ def test_delete_with_a_malformed_or_unknown_id(
 
 def test_upload_over_real_http(service_factory: ServiceFactory) -> None:
     service, settings = service_factory()
-    with serve(create_app(settings, service)) as url:
+    with serve_app(create_app(settings, service)) as url:
         response = httpx.post(
             f"{url}/v1/documents",
             files=[
@@ -382,7 +383,7 @@ def test_concurrent_reuploads_leave_one_version(service_factory: ServiceFactory)
     barrier = threading.Barrier(len(versions))
     statuses: list[int] = []
 
-    with serve(create_app(settings, service)) as url:
+    with serve_app(create_app(settings, service)) as url:
 
         def put(text: str) -> None:
             barrier.wait()

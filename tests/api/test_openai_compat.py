@@ -16,8 +16,8 @@ from tests.api.conftest import (
     LENDING_SOURCE,
     REWRITTEN,
     Corpus,
-    serve,
 )
+from tests.servers import serve_app
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_empty_messages_are_a_422_with_a_reason(oai: openai.OpenAI) -> None:
 
 
 def test_openai_client_sends_its_api_key_as_bearer(corpus: Corpus) -> None:
-    with serve(corpus.app(api_key=API_KEY)) as url:
+    with serve_app(corpus.app(api_key=API_KEY)) as url:
         good = openai.OpenAI(base_url=f"{url}/v1", api_key=API_KEY, max_retries=0)
         bad = openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0)
         messages: Any = [{"role": "user", "content": LENDING_QUESTION}]

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import API_KEY, LENDING_QUESTION, Corpus, serve
+from tests.api.conftest import API_KEY, LENDING_QUESTION, Corpus
+from tests.servers import serve_app
 
 # Every /v1 route, with the status it answers once authorised. The upload and the delete are
 # refused after the key check (a .pdf, an unknown id), so the shared corpus stays as it is.
@@ -94,7 +95,7 @@ def test_probes_and_page_stay_open(keyed: TestClient, path: str) -> None:
 
 
 def test_key_over_real_http(corpus: Corpus) -> None:
-    with serve(corpus.app(api_key=API_KEY)) as url:
+    with serve_app(corpus.app(api_key=API_KEY)) as url:
         assert httpx.get(f"{url}/v1/documents").status_code == 401
         ok = httpx.get(f"{url}/v1/documents", headers={"Authorization": f"Bearer {API_KEY}"})
         assert ok.status_code == 200
@@ -176,7 +177,7 @@ def test_chunked_body_over_the_limit_is_413_over_real_http(corpus: Corpus) -> No
             yield b"x" * 500
         yield b'"}'
 
-    with serve(corpus.app(max_request_bytes=2048)) as url:
+    with serve_app(corpus.app(max_request_bytes=2048)) as url:
         response = httpx.post(
             f"{url}/v1/chat", content=body(), headers={"content-type": "application/json"}
         )

@@ -16,8 +16,8 @@ from tests.api.conftest import (
     LENDING_QUESTION,
     LENDING_SOURCE,
     GatedModel,
-    serve,
 )
+from tests.servers import serve_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright's own browser download needs the internet; Debian's chromium does not.
@@ -70,7 +70,7 @@ def ask(page: Page, question: str) -> None:
 def test_streamed_answer_and_citation_quote(page: Page, service_factory: ServiceFactory) -> None:
     model = GatedModel()
     service, settings = service_factory(model)
-    with serve(create_app(settings, service)) as url:
+    with serve_app(create_app(settings, service)) as url:
         page.goto(url)
         ask(page, LENDING_QUESTION)
 
@@ -100,7 +100,7 @@ def test_follow_up_in_the_page_continues_the_conversation(
     page: Page, service_factory: ServiceFactory
 ) -> None:
     service, settings = service_factory()
-    with serve(create_app(settings, service)) as url:
+    with serve_app(create_app(settings, service)) as url:
         page.goto(url)
         ask(page, LENDING_QUESTION)
         expect(page.locator(".a").nth(0).locator("button.cite")).to_have_count(1)
@@ -130,5 +130,5 @@ def test_page_shows_auth_errors_and_uses_the_key(page: Page, corpus_app_url: str
 @pytest.fixture
 def corpus_app_url(service_factory: ServiceFactory) -> Iterator[str]:
     service, settings = service_factory(api={"api_key": API_KEY})
-    with serve(create_app(settings, service)) as url:
+    with serve_app(create_app(settings, service)) as url:
         yield url

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from rag.llm.fake import FakeChatModel
 from rag.settings import Settings
 from tests.conftest import CORPUS
 from tests.hardening.conftest import ISOLATED_PREFIXES
+from tests.servers import LoopbackServer, read_body, send_json
 
 LLM_KEY = "sk-llm-7d1f0c2b9e4a6358"
 API_KEY = "api-key-51c9e0a7b3d2"
@@ -38,39 +38,21 @@ def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAG_EMBEDDING__API_KEY", EMBED_KEY)
 
 
-class EchoingBackend:
+class EchoingBackend(LoopbackServer):
     """A model server that rejects every call and, as some proxies do, echoes the caller's
     Authorization header in its error body: a key in that body must not reach our clients."""
 
     def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                return None
+        super().__init__()
+        self.base_url = f"{self.origin}/v1"
 
-            def _reject(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                self.rfile.read(length)
-                message = f"invalid key: {self.headers.get('authorization')}"
-                body = json.dumps({"error": {"message": message, "type": "auth"}}).encode()
-                self.send_response(401)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def on_get(self, handler: BaseHTTPRequestHandler) -> None:
+        """Reject the call, quoting its Authorization header."""
+        read_body(handler)
+        message = f"invalid key: {handler.headers.get('authorization')}"
+        send_json(handler, {"error": {"message": message, "type": "auth"}}, status=401)
 
-            do_GET = do_POST = _reject
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> EchoingBackend:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    on_post = on_get
 
 
 @pytest.fixture

@@ -10,25 +10,29 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from tests.conftest import ROOT, clean_environment
+from tests.servers import (
+    LoopbackServer,
+    free_port,
+    models_listing,
+    read_body,
+    send_json,
+    stream_chat_completion,
+)
 
 # The CLI that the chromadb package installs next to this interpreter (.venv/bin/chroma).
 CHROMA_CLI = Path(sys.executable).parent / "chroma"
@@ -61,14 +65,6 @@ def collection() -> str:
 
 
 # --- child processes -----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A loopback port free right now. Servers started by CLI need a number, not a socket,
-    so callers retry on the small chance another process takes it first."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -200,7 +196,7 @@ FORTY_TWO = "Xi and Putin have met 42 times [1]."
 STANDALONE = "How many times have Xi and Putin met in the past ten years?"
 
 
-class StubModelServer:
+class StubModelServer(LoopbackServer):
     """A minimal OpenAI-compatible chat server: `/v1/models` and streamed completions.
 
     Rewrites follow-ups (the condense prompt) into one fixed standalone question and answers
@@ -209,94 +205,21 @@ class StubModelServer:
     """
 
     def __init__(self, reply: str = FORTY_TWO) -> None:
+        super().__init__()
         self.reply = reply
         self.requests: list[dict[str, Any]] = []
+        self.base_url = f"{self.origin}/v1"
         self._lock = threading.Lock()
-        stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                return None
+    def on_get(self, handler: BaseHTTPRequestHandler) -> None:
+        """List the one model."""
+        send_json(handler, models_listing("stub"))
 
-            def do_GET(self) -> None:
-                body = json.dumps({"object": "list", "data": [{"id": "stub", "object": "model"}]})
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body.encode())
-
-            def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
-                with stub._lock:
-                    stub.requests.append(request)
-                prompt = request["messages"][-1]["content"]
-                text = STANDALONE if "Follow-up question:" in prompt else stub.reply
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.end_headers()
-                for i, word in enumerate(text.split(" ")):
-                    chunk = {
-                        "id": "chatcmpl-stub",
-                        "object": "chat.completion.chunk",
-                        "created": 0,
-                        "model": "stub",
-                        "choices": [
-                            {
-                                "index": 0,
-                                "delta": {"content": word if i == 0 else " " + word},
-                                "finish_reason": None,
-                            }
-                        ],
-                    }
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.close_connection = True
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StubModelServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
-# --- the FastAPI app on a real socket ------------------------------------------------------
-
-
-@contextmanager
-def serve_in_thread(app: FastAPI, timeout_s: float = 15.0) -> Iterator[str]:
-    """`app` under uvicorn in a thread on a free loopback port; yields the base URL.
-
-    The socket is bound here and handed over, so the port cannot be taken in between.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError(f"uvicorn did not answer {url}/healthz within {timeout_s} s")
-            time.sleep(0.05)
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=timeout_s)
-        sock.close()
+    def on_post(self, handler: BaseHTTPRequestHandler) -> None:
+        """Record the request, then stream the rewrite or the reply."""
+        request = json.loads(read_body(handler))
+        with self._lock:
+            self.requests.append(request)
+        prompt = request["messages"][-1]["content"]
+        text = STANDALONE if "Follow-up question:" in prompt else self.reply
+        stream_chat_completion(handler, text, model="stub")

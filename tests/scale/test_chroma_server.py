@@ -24,11 +24,10 @@ from tests.integration.test_store_and_ingest import StoreContract
 from tests.scale.conftest import (
     FORTY_TWO,
     ChromaServer,
-    free_port,
     require_chroma_cli,
-    serve_in_thread,
     start_chroma,
 )
+from tests.servers import free_port, serve_app
 
 
 class TestChromaServer(StoreContract):
@@ -152,7 +151,7 @@ def test_hybrid_retrieval_over_the_server_finds_the_source(
 
 def test_chat_over_http_with_the_store_on_the_server(deployment: Deployment) -> None:
     app = create_app(deployment.settings, deployment.service)
-    with serve_in_thread(app) as url:
+    with serve_app(app) as url:
         ready = httpx.get(f"{url}/readyz", timeout=10)
         assert ready.status_code == 200, ready.text
         assert ready.json()["chunks"] == deployment.service.store.count()
@@ -200,7 +199,7 @@ def test_a_stopped_chroma_server_is_a_503_not_a_hang(
     service = build_service(settings, llm=FakeChatModel(FORTY_TWO), embedder=embedder)
     assert service.ingest([CORPUS]).ok
     app = create_app(settings, service)
-    with serve_in_thread(app) as url:
+    with serve_app(app) as url:
         assert httpx.get(f"{url}/readyz", timeout=10).status_code == 200
         own_server.process.stop()
         ready = httpx.get(f"{url}/readyz", timeout=30)

@@ -28,8 +28,8 @@ from tests.scale.conftest import (
     ChromaServer,
     ServerProcess,
     StubModelServer,
-    free_port,
 )
+from tests.servers import free_port
 
 PROCESSES = 4
 THREADS = 3

@@ -20,7 +20,8 @@ from rag.llm.model_files import ensure_model_file
 from rag.service import RagService
 from rag.settings import LLMSettings, Settings
 from tests.conftest import BRI, CORPUS, TASS_LIKE, MemoEmbedder
-from tests.scale.conftest import ServerProcess, free_port
+from tests.scale.conftest import ServerProcess
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 

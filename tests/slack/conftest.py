@@ -6,17 +6,15 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from api.slack import slack_router
@@ -27,6 +25,7 @@ from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings, SlackSettings
 from rag.types import Message
+from tests.servers import serve_app
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -195,52 +194,21 @@ def calls_outside_sentinel(fake: FakeSlack, method: str) -> list[dict[str, Any]]
     return [c for c in fake.of(method) if c.get("channel") != SENTINEL_CHANNEL]
 
 
-class LiveServer:
-    """uvicorn serving `app` on a free loopback port, in a background thread."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            assert self._thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._sock.close()
-
-
 @pytest.fixture
 def serve(
     settings: Settings, fake_slack: FakeSlack
 ) -> Iterator[Callable[[RagService], SlackSender]]:
     """Start a live server whose FastAPI app includes `slack_router(service, settings)`."""
-    servers: list[LiveServer] = []
-    http = httpx.Client(timeout=10)
+    with httpx.Client(timeout=10) as http, ExitStack() as servers:
 
-    def start(service: RagService) -> SlackSender:
-        app = FastAPI()
-        app.include_router(slack_router(service, settings))
-        server = LiveServer(app).__enter__()
-        servers.append(server)
-        return SlackSender(server.url + "/slack/events", http.post, fake_slack)
+        def start(service: RagService) -> SlackSender:
+            app = FastAPI()
+            app.include_router(slack_router(service, settings))
+            # This app has no /healthz: it is ready once uvicorn has started.
+            url = servers.enter_context(serve_app(app, timeout_s=10, ready_path=None))
+            return SlackSender(url + "/slack/events", http.post, fake_slack)
 
-    yield start
-    for server in servers:
-        server.__exit__(None, None, None)
-    http.close()
+        yield start
 
 
 @pytest.fixture

@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.servers import LoopbackServer, read_body, send_json
 
 BOT_TOKEN = "xoxb-test-token"
 BOT_USER_ID = "UBOT"
@@ -30,8 +32,11 @@ class ApiCall:
     args: dict[str, Any]
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
+    """The Slack Web API on loopback, answering from memory and recording every call."""
+
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[ApiCall] = []
         self.errors: dict[str, str] = {}  # method -> the error code it answers with
         self.reject_blocks = False  # answer chat.update with blocks by invalid_blocks
@@ -39,27 +44,11 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._epoch = int(time.time())
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-
-    # --- lifecycle --------------------------------------------------------------------------
-
-    def __enter__(self) -> FakeSlack:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/api/"
+        """The Web API's base URL, as WebClient's `base_url` takes it."""
+        return f"{self.origin}/api/"
 
     # --- what tests use ---------------------------------------------------------------------
 
@@ -100,6 +89,28 @@ class FakeSlack:
             time.sleep(0.01)
 
     # --- the API ----------------------------------------------------------------------------
+
+    def on_get(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer a Web API call, its arguments in the query string, form or JSON body."""
+        url = urlsplit(handler.path)
+        args: dict[str, Any] = dict(parse_qsl(url.query))
+        raw = read_body(handler).decode()
+        if raw and handler.headers.get("Content-Type", "").startswith("application/json"):
+            args.update(json.loads(raw))
+        elif raw:
+            args.update(parse_qsl(raw))
+        auth = handler.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.pop("token", None)
+        # WebClient sends the workspace id along for org-wide apps; not part of the message.
+        args.pop("team_id", None)
+        method = url.path.rsplit("/", 1)[-1]
+        send_json(
+            handler,
+            self.call(method, args, token),
+            headers={"content-type": "application/json; charset=utf-8"},
+        )
+
+    on_post = on_get
 
     def call(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         with self._lock:
@@ -150,38 +161,3 @@ class FakeSlack:
         ]
         in_thread.sort(key=lambda m: Decimal(m["ts"]))
         return {"ok": True, "messages": in_thread, "has_more": False}
-
-
-def _handler(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._answer()
-
-        def do_POST(self) -> None:
-            self._answer()
-
-        def _answer(self) -> None:
-            url = urlsplit(self.path)
-            args: dict[str, Any] = dict(parse_qsl(url.query))
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode() if length else ""
-            if raw and self.headers.get("Content-Type", "").startswith("application/json"):
-                args.update(json.loads(raw))
-            elif raw:
-                args.update(parse_qsl(raw))
-            auth = self.headers.get("Authorization", "")
-            token = auth.removeprefix("Bearer ") if auth else args.pop("token", None)
-            # WebClient sends the workspace id along for org-wide apps; not part of the message.
-            args.pop("team_id", None)
-            method = url.path.rsplit("/", 1)[-1]
-            body = json.dumps(slack.call(method, args, token)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output quiet
-
-    return Handler
