@@ -16,7 +16,7 @@ from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.excerpts import trim_to_question
 from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel
-from rag.matching import QuestionTerms, sentence_matches, unknown_names
+from rag.matching import QuestionTerms, sentence_matches
 from rag.prompts import Prompts
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
@@ -152,7 +152,7 @@ class RagService:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         standalone = self._standalone(question.strip(), history or [], timings)
-        missing = unknown_names(standalone, self.retriever.mentions)
+        missing = self.retriever.unknown_names(standalone)
         if missing:
             # No article names it, so none can answer: say so now instead of spending seconds of
             # model time on a refusal the small model might not even make.

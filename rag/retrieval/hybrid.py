@@ -6,6 +6,7 @@ import threading
 from typing import Protocol
 
 from rag.embeddings.base import Embedder
+from rag.matching import unknown_names
 from rag.retrieval.bm25 import BM25Index
 from rag.store.base import VectorStore
 from rag.types import Filters, Passage
@@ -13,10 +14,6 @@ from rag.types import Filters, Passage
 
 class Retriever(Protocol):
     """Returns the passages most likely to answer a query, best first."""
-
-    def mentions(self, word: str) -> bool:
-        """Whether any stored chunk has the word (see `BM25Index.mentions`)."""
-        return self._index().mentions(word)
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]: ...
 
@@ -56,9 +53,9 @@ class HybridRetriever:
                 self._bm25_count = count
             return self._bm25
 
-    def mentions(self, word: str) -> bool:
-        """Whether any stored chunk has the word (see `BM25Index.mentions`)."""
-        return self._index().mentions(word)
+    def unknown_names(self, question: str) -> list[str]:
+        """The question's names that no stored chunk has (see `BM25Index.mentions`)."""
+        return unknown_names(question, self._index().mentions)
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         filters = filters or Filters()
