@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.documents.chunker import sentence_spans
-from rag.documents.dates import find_dates, format_day
+from rag.documents.dates import MONTHS, find_dates, format_day
 from rag.facts import Evidence, Facts, claim_facts
 from rag.retrieval.text import tokens
 from rag.types import Citation, Passage
@@ -28,22 +28,7 @@ _REFUSAL_PHRASES = re.compile(
     r"no information|not (mentioned|specified|stated|provided)|cannot (be )?(answer|determine)",
     re.IGNORECASE,
 )
-_MONTH_WORDS = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
+_MONTH_WORDS = frozenset(m.lower() for m in MONTHS)
 # Share of a sentence's content words a passage must contain to back a sentence with no figures.
 MIN_OVERLAP = 0.5
 # Share of its words a passage must share with a sentence to take over its citation.

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rag.documents.dates import DateMention, find_dates
+from rag.documents.dates import MONTHS, DateMention, find_dates
 
 _SCALES = {
     "thousand": 1e3,
@@ -79,7 +79,7 @@ class Facts:
         parts += [d.isoformat() for d in sorted(self.days)]
         parts += [f"{y}-{m:02d}" for y, m in sorted(self.months)]
         parts += [str(y) for y in sorted(self.years)]
-        parts += [_MONTH_NAMES[m - 1] for m in sorted(self.month_names)]
+        parts += [MONTHS[m - 1] for m in sorted(self.month_names)]
         return ", ".join(parts)
 
 
@@ -131,7 +131,7 @@ class Evidence:
         gaps += [d.isoformat() for d in facts.days if d not in self.days]
         gaps += [f"{y}-{m:02d}" for y, m in facts.months if (y, m) not in self.months]
         gaps += [str(y) for y in facts.years if not self._has_year(y)]
-        gaps += [_MONTH_NAMES[m - 1] for m in facts.month_names if m not in self.month_names]
+        gaps += [MONTHS[m - 1] for m in facts.month_names if m not in self.month_names]
         return gaps
 
     def _has_number(self, n: float) -> bool:
@@ -141,9 +141,6 @@ class Evidence:
         return float(year) in self.numbers or any(d.year == year for d in self.days)
 
 
-_MONTH_NAMES = (
-    "January February March April May June July August September October November December"
-).split()
 # "May" is also a verb; as a month it comes with a day, a year or "in".
 _MONTH_NAME = re.compile(
     r"\b(January|February|March|April|June|July|August|September|October|November|December)\b"
@@ -152,9 +149,7 @@ _MONTH_NAME = re.compile(
 
 
 def _month_names(text: str) -> set[int]:
-    return {
-        _MONTH_NAMES.index(next(g for g in m.groups() if g)) + 1 for m in _MONTH_NAME.finditer(text)
-    }
+    return {MONTHS.index(next(g for g in m.groups() if g)) + 1 for m in _MONTH_NAME.finditer(text)}
 
 
 def _mask(text: str, mentions: list[DateMention]) -> str:

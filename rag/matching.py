@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.documents.chunker import sentence_spans
+from rag.documents.dates import MONTHS, WEEKDAYS
 from rag.retrieval.text import STOPWORDS, initialisms, is_acronym, lemma
 from rag.types import Passage
 
@@ -27,12 +28,7 @@ EVENT_VERBS = frozenset(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
 # Capitalised for the calendar, not because they name something an article must mention: a
 # question about "Wednesday" may be answered by a passage that says "3 July 2024".
-_CALENDAR = frozenset(
-    (
-        "january february march april may june july august september october november december "
-        "monday tuesday wednesday thursday friday saturday sunday"
-    ).split()
-)
+_CALENDAR = frozenset(w.lower() for w in (*MONTHS, *WEEKDAYS))
 _ATTRIBUTED_BY = re.compile(r"\b(?:according to|reported by|by|per)\s+(?:the\s+)?$", re.I)
 _ATTRIBUTION_OF = re.compile(
     r"(?:'s)?\s+(?:article|report|reporting|story|piece|interview|reporter|correspondent)", re.I

@@ -39,7 +39,7 @@ class DateMention:
 def format_day(d: date) -> str:
     """'3 July 2024': day-month-year is unambiguous to the model, unlike 07/03/2024."""
     # Not strftime("%B"): month names from strftime follow the process locale.
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def find_dates(text: str, anchor: date | None) -> list[DateMention]:
@@ -89,11 +89,11 @@ def annotate(text: str, mentions: Sequence[DateMention]) -> str:
 
 # --- vocabulary -------------------------------------------------------------------------------
 
-_MONTHS = (
+MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_ABBREVIATIONS = (
     "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
 )  # fmt: skip
@@ -106,10 +106,10 @@ def _alternation(words: Sequence[str]) -> str:
 
 # Month and weekday names are matched case-sensitively, capitalised only: prose capitalises
 # them, and the lower-case forms ("may", "march") are mostly ordinary words.
-_MONTH = _alternation(_MONTHS)
+_MONTH = _alternation(MONTHS)
 # Abbreviations only where a day number follows: alone, "Mar" or "Jan" is too often a name.
 _MONTH_WITH_DAY = rf"(?:{_MONTH}|(?:{_alternation(_MONTH_ABBREVIATIONS)})\.?)"
-_WEEKDAY = _alternation(_WEEKDAYS)
+_WEEKDAY = _alternation(WEEKDAYS)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?!\w|:\d)"
 # A number that counts something ("in 2000 people") is not a year.
 _NOT_A_QUANTITY = (
@@ -247,7 +247,7 @@ def _weekday_relative(match: re.Match[str], anchor: date | None) -> DateMention 
     mod = (match["mod"] or "").lower()
     if mod in ("last", "next", "this", "past") and before.lower() in _DETERMINERS:
         return None  # "the last Friday of the month"
-    weekday = _WEEKDAYS.index(match["weekday"])
+    weekday = WEEKDAYS.index(match["weekday"])
     days_back = (anchor.weekday() - weekday) % 7  # 0 when the anchor is that weekday
     days_ahead = (weekday - anchor.weekday()) % 7
     if mod in ("last", "past"):
@@ -336,7 +336,7 @@ def _label(mention: DateMention) -> str:
     if mention.granularity == "year":
         return str(value.year)
     if mention.granularity == "month":
-        return f"{_MONTHS[value.month - 1]} {value.year}"
+        return f"{MONTHS[value.month - 1]} {value.year}"
     if re.search(r"\bweek\b", mention.text, re.IGNORECASE):
         # The value is the week's Monday; saying so keeps the model from taking it as the day.
         return f"week of {format_day(value)}"
@@ -346,7 +346,7 @@ def _label(mention: DateMention) -> str:
 def _month_number(name: str) -> int:
     # The first three letters identify every month and abbreviation ("Sept." -> "sep").
     prefix = name[:3].lower()
-    return next(i for i, month in enumerate(_MONTHS, 1) if month[:3].lower() == prefix)
+    return next(i for i, month in enumerate(MONTHS, 1) if month[:3].lower() == prefix)
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -364,7 +364,7 @@ def _year_for_weekday(year: int, month: int, day: int, weekday: str | None) -> d
     value = _safe_date(year, month, day)
     if weekday is None:
         return value
-    wanted = _WEEKDAYS.index(weekday)
+    wanted = WEEKDAYS.index(weekday)
     if value is not None and value.weekday() == wanted:
         return value
     for other in (year - 1, year + 1):
