@@ -7,7 +7,6 @@ import os
 import platform
 import re
 import resource
-import subprocess
 import sys
 import time
 import zlib
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.provenance import git_state
 from rag.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -223,22 +223,10 @@ def _fmt(value: object) -> str:
 
 
 def _git_revision() -> str:
-    try:
-        rev = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+    state = git_state(PROJECT_ROOT)
+    if state["commit"] is None:
         return "unknown"
-    return f"{rev}{'+dirty' if dirty else ''}"
+    return f"{state['commit'][:7]}{'+dirty' if state['dirty'] else ''}"
 
 
 def _versions(*modules: str) -> dict[str, str]:

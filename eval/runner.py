@@ -8,7 +8,6 @@ earlier questions of its conversation as history.
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from eval.contenders import Contender, SystemContender, followup_query
 from eval.corpus import Article, check_expected_sources, load_corpus
 from eval.dataset import EvalQuestion, QuestionSet
 from eval.judge import Judge
+from eval.provenance import git_state
 from eval.scoring import QuestionRecord, answer_record, error_record, retrieval_record
 from rag.embeddings.base import Embedder
 from rag.errors import InvalidInput, RagError
@@ -244,23 +244,6 @@ def settings_summary(settings: Settings, embedder: Embedder) -> dict[str, Any]:
         "retrieval": settings.retrieval.model_dump(),
         "chunking": settings.chunking.model_dump(),
     }
-
-
-def git_state(root: Path) -> dict[str, Any]:
-    """The commit the run measured, and whether the tree had uncommitted changes."""
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip()
-
-    commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
 def _display(path: Path) -> str:
