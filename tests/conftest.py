@@ -25,6 +25,21 @@ BRI = "000_f4d4d8ba4c92511d.txt"
 TASS_LIKE = "002_77e1ef7318c197bb.txt"
 
 
+def add_timeouts(
+    config: pytest.Config,
+    items: list[pytest.Item],
+    folder: Path,
+    seconds: Callable[[pytest.Item], int],
+) -> None:
+    """Give each test under `folder` that has no timeout marker of its own `seconds(item)`:
+    tests on sockets, threads and child processes must fail on a hang, not stall the run."""
+    if not config.pluginmanager.hasplugin("timeout"):
+        return
+    for item in items:
+        if folder in item.path.parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(seconds(item)))
+
+
 @contextmanager
 def clean_environment() -> Iterator[None]:
     """Without the developer's RAG_*/OPENAI_*/SLACK_*/CHROMA_* variables or HTTP proxies, which

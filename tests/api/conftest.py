@@ -24,7 +24,7 @@ from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import PROJECT_ROOT, ApiSettings, Settings
 from rag.types import Message
-from tests.conftest import clean_environment
+from tests.conftest import add_timeouts, clean_environment
 from tests.servers import (
     LoopbackServer,
     chat_chunks,
@@ -66,13 +66,7 @@ def parse_sse(text: str) -> list[tuple[str, Any]]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # These tests talk over sockets and threads; a hang must fail the test, not stall the run.
-    if not config.pluginmanager.hasplugin("timeout"):
-        return
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents and item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(60))
+    add_timeouts(config, items, Path(__file__).parent, lambda item: 60)
 
 
 @pytest.fixture(scope="package", autouse=True)

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, clean_environment
+from tests.conftest import ROOT, add_timeouts, clean_environment
 from tests.servers import (
     LoopbackServer,
     free_port,
@@ -39,14 +39,12 @@ CHROMA_CLI = Path(sys.executable).parent / "chroma"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Child processes and sockets: a hang must fail the test instead of stalling the run.
-    if not config.pluginmanager.hasplugin("timeout"):
-        return
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents and item.get_closest_marker("timeout") is None:
-            slow = item.get_closest_marker("slow") is not None
-            item.add_marker(pytest.mark.timeout(900 if slow else 120))
+    add_timeouts(
+        config,
+        items,
+        Path(__file__).parent,
+        lambda item: 900 if item.get_closest_marker("slow") is not None else 120,
+    )
 
 
 @pytest.fixture(scope="package", autouse=True)
