@@ -122,12 +122,6 @@ def _found_in(text: str, names: frozenset[str]) -> set[str]:
     return _found_terms(text, QuestionTerms({n: 1.0 for n in names}, names))
 
 
-def names_in(question: str) -> list[str]:
-    """The names a question uses: runs of capitalised words (or acronyms) that do not start a
-    sentence, without calendar words ("the SCO summit in Astana" gives "SCO", "Astana")."""
-    return [question[start:end] for start, end in _name_spans(question)]
-
-
 def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
     """The question's names with a word that `mentioned` says no article has. Who published
     an article ("according to DW", "the Reuters report") is often not in its text, so such
@@ -143,6 +137,9 @@ def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
 
 
 def _name_spans(question: str) -> list[tuple[int, int]]:
+    """Where the question's names are: runs of capitalised words (or acronyms) that do not
+    start a sentence, without calendar words ("the SCO summit in Astana" gives "SCO",
+    "Astana")."""
     spans: list[tuple[int, int]] = []
     run_start = run_end = -1
     for match in _WORD.finditer(question):
