@@ -74,27 +74,35 @@ def test_whole_chunks_unless_a_budget_is_set(make_service: Callable[..., RagServ
         assert passage.chunk.annotated in prompt
 
 
-def test_a_declined_first_try_never_reaches_the_client(
+def test_a_declined_answer_that_a_sentence_holds_is_quoted_with_one_model_call(
     make_service: Callable[..., RagService],
 ) -> None:
-    # The one-passage prompt is declined, the three-passage one answered: the client streams
-    # only the answer, never the refusal marker in between.
-    def reply(messages: Sequence[Message]) -> str:
-        if messages[-1].content.startswith("Excerpt [1]"):
-            return "NOT IN ARTICLES"
-        return "Xi and Putin have met 42 times [1]."
-
-    service = make_service(reply)
+    # The model declines the one-passage prompt although its sentence says "42 times": the
+    # client gets that sentence quoted and cited, never the refusal marker, and no second call.
+    service = make_service("NOT IN ARTICLES")
 
     events = list(service.ask_stream("How many times have Xi and Putin met in the past ten years?"))
 
-    streamed = "".join(e.text for e in events if isinstance(e, Token))
-    assert len(model_of(service).calls) == 2
-    assert "NOT IN" not in streamed
-    assert streamed == "Xi and Putin have met 42 times [1]."
+    assert len(model_of(service).calls) == 1
+    assert not [e for e in events if isinstance(e, Token)]
     answer = final_answer(events)
-    assert answer.answered and "42" in answer.text
-    assert answer.timings["first_token_s"] <= answer.timings["total_s"]
+    assert answer.answered and "42 times" in answer.text
+    assert answer.text.endswith("[1]")
+    (citation,) = answer.citations
+    assert "42 times" in citation.quote
+    assert citation.chunk_id in {p.chunk.chunk_id for p in answer.passages}
+
+
+def test_a_draft_that_only_repeats_the_question_is_no_answer(
+    make_service: Callable[..., RagService],
+) -> None:
+    # "How many times …" answered without a figure says nothing: the quote takes its place.
+    service = make_service("Xi and Putin have met many times in the past ten years [1].")
+
+    answer = service.ask("How many times have Xi and Putin met in the past ten years?")
+
+    assert "42" in answer.text
+    assert any("adds nothing" in note for note in answer.notes)
 
 
 def test_a_plain_refusal_streams_no_tokens(make_service: Callable[..., RagService]) -> None:
