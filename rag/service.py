@@ -357,7 +357,9 @@ class RagService:
             raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
 
     def _standalone(self, question: str, history: list[Turn], timings: dict[str, float]) -> str:
-        """Rewrite a follow-up into a question that retrieval can answer on its own."""
+        """Rewrite a follow-up into a question that retrieval can answer on its own, from the
+        user's own earlier questions: a wrong earlier answer must not carry into this one
+        (the prompt shows no model answers)."""
         if not history:
             return question
         t = time.perf_counter()

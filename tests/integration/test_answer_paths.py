@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from rag.excerpts import ELISION
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService, Token, final_answer
-from rag.types import Message
+from rag.types import Turn
 
 
 def model_of(service: RagService) -> FakeChatModel:
@@ -113,3 +113,20 @@ def test_a_plain_refusal_streams_no_tokens(make_service: Callable[..., RagServic
     assert not [e for e in events if isinstance(e, Token)]
     assert final_answer(events).answered is False
     assert "first_token_s" not in final_answer(events).timings
+
+
+def test_a_wrong_earlier_answer_does_not_reach_the_rewrite(
+    make_service: Callable[..., RagService],
+) -> None:
+    # q056: the first answer said Beijing; the follow-up's rewrite must come from what the
+    # user asked ("the 2024 SCO summit"), not from the model's wrong prose.
+    service = make_service("On what date did Xi and Putin meet at the 2024 SCO summit?")
+    history = [Turn("Where was the 2024 SCO summit held?", "It was held in Beijing [1].")]
+
+    answer = service.ask("On what date did Xi and Putin meet there?", history)
+
+    condense_prompt = model_of(service).calls[0][0].content
+    assert "Where was the 2024 SCO summit held?" in condense_prompt
+    assert "Beijing" not in condense_prompt
+    rewritten = "On what date did Xi and Putin meet at the 2024 SCO summit?"
+    assert answer.standalone_question == rewritten
