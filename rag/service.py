@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
+from rag.answer.date_arithmetic import days_between
 from rag.answer.quote_fallback import quote_answer
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
@@ -173,6 +174,25 @@ class RagService:
             yield Final(answer)
             return
         t = time.perf_counter()
+        computed = days_between(standalone, pool)
+        if computed is not None:
+            # Subtraction is code's job: both dates come from their passages, the model never
+            # sees the question.
+            cited = {c.chunk_id for c in computed.citations}
+            passages += [p for p in pool if p.chunk.chunk_id in cited and p not in passages]
+            timings["total_s"] = time.perf_counter() - started
+            yield Final(
+                Answer(
+                    computed.text,
+                    computed.citations,
+                    passages,
+                    True,
+                    standalone,
+                    timings,
+                    computed.notes,
+                )
+            )
+            return
         notes: list[str] = []
         analysed = AnalysedQuestion.of(standalone)
         # Sentence-level matching over a wider pool than the prompt takes: a chunk ranked
