@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag.answer.roles import RoleClaim, role_claims
 from rag.documents.chunker import sentence_spans
 from rag.documents.dates import MONTHS, find_dates, format_day
 from rag.facts import Evidence, Facts, claim_facts
@@ -52,8 +53,36 @@ class _Sentence:
 @dataclass(frozen=True)
 class _PassageView:
     passage: Passage
-    evidence: Evidence
+    # One per sentence, each covering that sentence and its neighbours: a figure and a year
+    # back a claim only when they sit together, not anywhere in the same 800-character chunk
+    # ("$190 billion in 2022 … trade in 2024" is no support for "$190 billion in 2024").
+    windows: tuple[Evidence, ...]
     words: frozenset[str]
+    sentences: tuple[str, ...]
+
+    @classmethod
+    def of(cls, passage: Passage) -> _PassageView:
+        chunk = passage.chunk
+        spans = sentence_spans(chunk.text) or []
+        if len(spans) <= 3:
+            windows = (Evidence.of(chunk.text, chunk.date, chunk.dates),)
+        else:
+            windows = tuple(
+                Evidence.of(
+                    chunk.text[spans[max(0, i - 1)].start : spans[min(len(spans) - 1, i + 1)].end],
+                    chunk.date,
+                )
+                for i in range(len(spans))
+            )
+        words = frozenset(tokens(chunk.annotated + " " + chunk.title))
+        sentences = tuple(chunk.text[s.start : s.end] for s in spans) or (chunk.text,)
+        return cls(passage, windows, words, sentences)
+
+    def supports(self, facts: Facts) -> bool:
+        return any(window.supports(facts) for window in self.windows)
+
+    def states(self, claim: RoleClaim) -> bool:
+        return any(claim.backed_by(s) for s in self.sentences)
 
 
 def verify_answer(raw: str, passages: list[Passage]) -> Verified:
@@ -61,14 +90,7 @@ def verify_answer(raw: str, passages: list[Passage]) -> Verified:
     raw = raw.strip()
     if not raw or REFUSAL_MARKER in raw.upper() or not passages:
         return Verified(REFUSAL_TEXT, [], answered=False)
-    views = [
-        _PassageView(
-            p,
-            Evidence.of(p.chunk.text, p.chunk.date, p.chunk.dates),
-            frozenset(tokens(p.chunk.annotated + " " + p.chunk.title)),
-        )
-        for p in passages
-    ]
+    views = [_PassageView.of(p) for p in passages]
     notes: list[str] = []
     kept: list[tuple[str, list[int]]] = []
     for sentence in _sentences(raw, len(passages), notes):
@@ -102,10 +124,14 @@ def _supporting(
     sentence: _Sentence, views: list[_PassageView], notes: list[str]
 ) -> list[int] | None:
     """Passage indexes that back the sentence; None drops the sentence."""
+    roles = role_claims(sentence.text)
+    if roles and not any(all(v.states(r) for r in roles) for v in views):
+        notes.append(f"removed role claim no source sentence states: {sentence.text!r}")
+        return None
     facts = claim_facts(sentence.text)
     words = set(tokens(sentence.text))
     if not facts.empty:
-        good = [i for i in sentence.cited if views[i].evidence.supports(facts)]
+        good = [i for i in sentence.cited if views[i].supports(facts)]
         if good:
             return good
         # Several passages together may back a sentence that joins two articles.
@@ -148,17 +174,18 @@ def _cover(
         if not words or len(words & views[i].words) / len(words) >= MIN_MOVE_OVERLAP
     ]
     for i in order:
-        if views[i].evidence.supports(facts):
+        if views[i].supports(facts):
             return [i]
     # Greedy: each fact from the best-ranked passage that has it.
     chosen: list[int] = []
     for fact in _split(facts):
-        backer = next((i for i in order if views[i].evidence.supports(fact)), None)
+        backer = next((i for i in order if views[i].supports(fact)), None)
         if backer is None:
             return []
         if backer not in chosen:
             chosen.append(backer)
-    return chosen
+    # One passage holding each fact in a different place does not back them together.
+    return chosen if len(chosen) > 1 else []
 
 
 def _split(facts: Facts) -> list[Facts]:

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag import date_answers
+from rag.answer.answerability import AnalysedQuestion, adds_answer
+from rag.answer.date_arithmetic import days_between
+from rag.answer.quote_fallback import quote_answer
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.excerpts import trim_to_question
 from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel
-from rag.matching import QuestionTerms, sentence_matches
+from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
 from rag.prompts import Prompts
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
@@ -171,10 +174,31 @@ class RagService:
             yield Final(answer)
             return
         t = time.perf_counter()
+        computed = days_between(standalone, pool)
+        if computed is not None:
+            # Subtraction is code's job: both dates come from their passages, the model never
+            # sees the question.
+            cited = {c.chunk_id for c in computed.citations}
+            passages += [p for p in pool if p.chunk.chunk_id in cited and p not in passages]
+            timings["total_s"] = time.perf_counter() - started
+            yield Final(
+                Answer(
+                    computed.text,
+                    computed.citations,
+                    passages,
+                    True,
+                    standalone,
+                    timings,
+                    computed.notes,
+                )
+            )
+            return
         notes: list[str] = []
+        analysed = AnalysedQuestion.of(standalone)
         # Sentence-level matching over a wider pool than the prompt takes: a chunk ranked
         # fifth may hold the one sentence that answers.
-        focus = self._focus(standalone, pool)
+        matches = self._matches(standalone, pool)
+        focus = _focus(matches)
         if focus is not None and pool[focus] not in passages:
             passages = [*passages, pool[focus]]
         if focus is not None:
@@ -185,8 +209,28 @@ class RagService:
             verified = yield from self._answer(
                 standalone, [pool[focus]], notes, timings, started, "answer_focused"
             )
-        if focus is None or not verified.answered:
+        else:
             verified = yield from self._answer(standalone, passages, notes, timings, started)
+        if not verified.answered or not adds_answer(analysed, verified.text):
+            if verified.answered:
+                notes.append(f"the draft adds nothing to the question: {verified.text!r}")
+            # The model declined, or what it said did not survive the checks: a source sentence
+            # that answers is quoted instead of a wrong "not in the articles". Only the
+            # three-passage prompt is tried when no sentence answers; one call is the norm.
+            quoted = quote_answer(analysed, pool, matches, date_answers.solve(standalone, pool))
+            if quoted is not None:
+                notes += verified.notes
+                verified = quoted
+                cited = next(p for p in pool if p.chunk.chunk_id == quoted.citations[0].chunk_id)
+                if cited not in passages:
+                    passages = [*passages, cited]
+            elif focus is not None:
+                verified = yield from self._answer(standalone, passages, notes, timings, started)
+                if verified.answered and not adds_answer(analysed, verified.text):
+                    notes.append(f"the draft adds nothing to the question: {verified.text!r}")
+                    verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+            else:
+                verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
@@ -247,9 +291,9 @@ class RagService:
         timings["verify_s"] = timings.get("verify_s", 0.0) + time.perf_counter() - t
         return verified
 
-    def _focus(self, question: str, passages: list[Passage]) -> int | None:
-        """The passage holding a sentence that names all the question's names and most of
-        its other words; None when no sentence comes close (likely unanswerable)."""
+    def _matches(self, question: str, passages: list[Passage]) -> list[SentenceMatch]:
+        """Every sentence of the pool scored against the question; names count as present when
+        their article has them anywhere (the forum named in paragraph one)."""
         terms = QuestionTerms.of(question)
         articles: dict[str, str] = {}
 
@@ -259,11 +303,7 @@ class RagService:
                 articles[p.chunk.doc_id] = "\n".join(c.text for c in chunks)
             return articles[p.chunk.doc_id]
 
-        matches = [m for m in sentence_matches(terms, passages, article_text) if m.has_all_names]
-        best = max(matches, key=lambda m: m.score, default=None)
-        if best is None or best.coverage < FOCUS_MIN_COVERAGE:
-            return None
-        return best.passage_index
+        return sentence_matches(terms, passages, article_text)
 
     def chat(
         self, question: str, conversation_id: str | None = None, filters: Filters | None = None
@@ -337,7 +377,9 @@ class RagService:
             raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
 
     def _standalone(self, question: str, history: list[Turn], timings: dict[str, float]) -> str:
-        """Rewrite a follow-up into a question that retrieval can answer on its own."""
+        """Rewrite a follow-up into a question that retrieval can answer on its own, from the
+        user's own earlier questions: a wrong earlier answer must not carry into this one
+        (the prompt shows no model answers)."""
         if not history:
             return question
         t = time.perf_counter()
@@ -349,6 +391,15 @@ class RagService:
             # An unusable rewrite: fall back to the last question plus this one for retrieval.
             return f"{history[-1].question} {question}"
         return rewritten
+
+
+def _focus(matches: list[SentenceMatch]) -> int | None:
+    """The passage holding a sentence that names all the question's names and most of its
+    other words; None when no sentence comes close (likely unanswerable)."""
+    best = max((m for m in matches if m.has_all_names), key=lambda m: m.score, default=None)
+    if best is None or best.coverage < FOCUS_MIN_COVERAGE:
+        return None
+    return best.passage_index
 
 
 def _may_become_refusal(draft: str) -> bool:

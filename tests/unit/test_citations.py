@@ -122,3 +122,42 @@ def test_the_publication_date_alone_does_not_support_a_claimed_day() -> None:
 def test_answers_write_full_dates_one_way(passages: list[Passage]) -> None:
     v = verify_answer("Xi and Putin met in Astana on July 3, 2024 [2].", passages)
     assert v.text == "Xi and Putin met in Astana on 3 July 2024 [1]."
+
+
+def _made_up_chunk(text: str) -> Chunk:
+    return Chunk("x:0", "x", "x.txt", "Trade", date(2024, 5, 17), 0, len(text), text, text)
+
+
+TRADE = (
+    "Trade between China and Russia reached $190 billion in 2022, customs data show. "
+    "Both leaders praised the growth. "
+    "Officials met in Moscow to discuss energy. "
+    "Analysts expect new pipelines. "
+    "The two sides set no target for 2024, Peskov said."
+)
+
+
+def test_a_figure_and_a_year_far_apart_in_a_chunk_do_not_back_a_claim_together() -> None:
+    # q051: 2022's figure given as 2024's because both sit in one 800-character chunk.
+    passage = Passage(_made_up_chunk(TRADE), 1.0)
+
+    wrong = verify_answer("China-Russia trade reached $190 billion in 2024 [1].", [passage])
+    right = verify_answer("China-Russia trade reached $190 billion in 2022 [1].", [passage])
+
+    assert wrong.answered is False
+    assert right.answered and "$190 billion in 2022 [1]" in right.text
+
+
+def test_a_role_claim_needs_person_role_and_place_in_one_sentence(
+    passages: list[Passage],
+) -> None:
+    # q052: Putin, "President" and Kazakhstan all occur in the Astana passage, never together.
+    wrong = verify_answer(
+        "The president of Kazakhstan who hosted the SCO summit in Astana is Vladimir Putin [2].",
+        passages,
+    )
+    right = verify_answer("Vladimir Putin is the president of Russia [2].", passages)
+
+    assert wrong.answered is False
+    assert any("role claim" in note for note in wrong.notes)
+    assert right.answered

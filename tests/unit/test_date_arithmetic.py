@@ -1,0 +1,49 @@
+"""Days between two events, computed from the dates their passages give (no model)."""
+
+from __future__ import annotations
+
+from rag.answer.date_arithmetic import days_between
+from rag.documents.chunker import chunk_document
+from rag.documents.loader import load_document
+from rag.types import Passage
+from tests.conftest import ASTANA, CORPUS
+
+BEIJING_2024 = "003_891f867d674dd8be.txt"
+
+
+def _passages(*sources: str) -> list[Passage]:
+    return [
+        Passage(chunk, 1.0)
+        for source in sources
+        for chunk in chunk_document(load_document(CORPUS / source))
+    ]
+
+
+def test_days_between_two_meetings_each_dated_from_its_own_article() -> None:
+    # q040: 16 May 2024 (Beijing) to 3 July 2024 (Astana, "on Wednesday" in a 4 July article).
+    question = (
+        "How many days passed between Xi and Putin's meeting in Beijing in May 2024 "
+        "and their meeting in Astana in July 2024?"
+    )
+
+    verified = days_between(question, _passages(BEIJING_2024, ASTANA))
+
+    assert verified is not None
+    assert verified.text.startswith("48 days:")
+    assert "16 May 2024 [1]" in verified.text and "3 July 2024 [2]" in verified.text
+    first, second = verified.citations
+    assert first.source == BEIJING_2024 and second.source == ASTANA
+    assert load_document(CORPUS / ASTANA).text[second.start : second.end] == second.quote
+
+
+def test_not_a_days_between_question() -> None:
+    passages = _passages(ASTANA)
+
+    assert days_between("On what date did Xi and Putin meet in Astana?", passages) is None
+    assert days_between("How many days did the Astana summit last?", passages) is None
+
+
+def test_an_event_no_passage_dates_gives_no_answer() -> None:
+    question = "How many days passed between the moon landing and their meeting in Astana?"
+
+    assert days_between(question, _passages(ASTANA)) is None
