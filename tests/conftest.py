@@ -17,6 +17,7 @@ from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings
 from rag.types import Message
+from tests.postgres import PostgresServer, start_postgres, why_unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "articles"
@@ -80,6 +81,25 @@ class MemoEmbedder:
 def embedder() -> MemoEmbedder:
     """One MiniLM for the whole run: loading it per test would dominate the suite's time."""
     return MemoEmbedder(MiniLMEmbedder())
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL for the session (started on first use, stopped at the end)."""
+    reason = why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL."""
+    return postgres_server.new_database()
 
 
 @pytest.fixture
