@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,6 +101,23 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """The URL of a fresh, empty database on the session's PostgreSQL."""
     return postgres_server.new_database()
+
+
+@pytest.fixture
+def open_database(postgres_url: str) -> Iterator[Callable[..., Any]]:
+    """Opens `rag.postgres.database.Database`s on `postgres_url`, each closed after the test
+    (a pool left to the garbage collector complains from its own worker thread)."""
+    from rag.postgres.database import Database
+
+    opened: list[Database] = []
+
+    def open_one(pool_size: int = 2, timeout_s: float = 10.0) -> Database:
+        opened.append(Database(postgres_url, pool_size, timeout_s))
+        return opened[-1]
+
+    yield open_one
+    for db in opened:
+        db.close()
 
 
 @pytest.fixture
