@@ -76,6 +76,9 @@ class FileWriteLock:
     def __init__(self, path: Path, timeout_s: float = 30.0) -> None:
         self.path = path
         self._gate = LocalGate(timeout_s)
+        # Made at start-up, so the data folder does not change shape on the first upload.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
 
     @contextmanager
     def hold(self) -> Iterator[None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -55,11 +56,22 @@ class Database:
         # Pools inherited through fork(): closing one would end the parent's sessions (the
         # sockets are shared), so a child only drops them, and keeps them from the collector.
         self._inherited: list[ConnectionPool[Any]] = []
+        self._opening = threading.Lock()
 
     def _get_pool(self) -> ConnectionPool[Any]:
+        pool = self._pool
+        if pool is not None and self._pid == os.getpid():
+            return pool
+        with self._opening:  # the first requests of a worker arrive on several threads at once
+            return self._open_pool()
+
+    def _open_pool(self) -> ConnectionPool[Any]:
         if self._pool is None or self._pid != os.getpid():
             if self._pool is not None:
                 self._inherited.append(self._pool)
+            # One plain connection first: an unreachable database or a wrong password fails
+            # at once with the server's own words, not a pool time-out after retries.
+            self.connect().close()
             self._pool = ConnectionPool(
                 self.url,
                 min_size=1,
