@@ -95,8 +95,9 @@ class PostgresServer:
         except OSError:
             return "(no log)"
 
-    def stop(self, timeout_s: float = 20.0) -> None:
-        """Fast shutdown (SIGINT to the postmaster: clients are disconnected), then SIGQUIT."""
+    def stop(self, timeout_s: float = 20.0, remove: bool = True) -> None:
+        """Fast shutdown (SIGINT to the postmaster: clients are disconnected), then SIGQUIT;
+        the folder is removed unless `remove` is False."""
         pid_file = self.folder / "data" / "postmaster.pid"
         try:
             postmaster = int(pid_file.read_text().split()[0])
@@ -116,13 +117,54 @@ class PostgresServer:
                 self.proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 continue
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if remove:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def restart(self, timeout_s: float = 60.0) -> None:
+        """Stop and start again on the same port and data: every client connection breaks."""
+        self.stop(remove=False)
+        proc = _launch(self.folder, self.port, timeout_s)
+        if proc is None:
+            raise RuntimeError(f"PostgreSQL did not restart:\n{self.log_tail()}")
+        self.proc = proc
+
+
+def _launch(folder: Path, port: int, timeout_s: float) -> subprocess.Popen[bytes] | None:
+    """`postgres` on `folder`/data at `port`; None (and nothing left running) if it never
+    accepted a connection."""
+    import psycopg
+
+    bindir = find_bindir()
+    assert bindir is not None, why_unavailable()
+    # Durability off: a test database is thrown away, and fsyncs would dominate on a busy box.
+    options = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+    options += ["-c", "max_connections=200"]  # several test processes, each with a pool
+    where = ["-h", LOOPBACK, "-p", str(port), "-k", str(folder)]
+    data = folder / "data"
+    with (folder / "postgres.log").open("ab") as log:
+        proc = subprocess.Popen(
+            _as_server_user([str(bindir / "postgres"), "-D", str(data), *where, *options]),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    url = f"postgresql://postgres@{LOOPBACK}:{port}/postgres"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            psycopg.connect(url, connect_timeout=2).close()
+            return proc
+        except psycopg.OperationalError:
+            time.sleep(0.1)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
+    return None
 
 
 def start_postgres(timeout_s: float = 60.0) -> PostgresServer:
     """initdb in a fresh folder, then `postgres` on a free loopback port (retried if taken)."""
-    import psycopg
-
     bindir = find_bindir()
     assert bindir is not None, why_unavailable()
     # Not under pytest's tmp_path: that folder is root's alone, and the server user must own
@@ -131,40 +173,18 @@ def start_postgres(timeout_s: float = 60.0) -> PostgresServer:
     if os.geteuid() == 0:
         user = pwd.getpwnam(RUN_AS)
         os.chown(folder, user.pw_uid, user.pw_gid)
-    data = folder / "data"
-    initdb = [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
+    initdb = [str(bindir / "initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", "postgres"]
     subprocess.run(
         _as_server_user([*initdb, "-E", "UTF8", "--no-sync", "--no-instructions"]),
         check=True,
         capture_output=True,
         timeout=timeout_s,
     )
-    # Durability off: a test database is thrown away, and fsyncs would dominate on a busy box.
-    options = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-    options += ["-c", "max_connections=200"]  # several test processes, each with a pool
-    last = ""
     for _ in range(3):
         port = free_port()
-        where = ["-h", LOOPBACK, "-p", str(port), "-k", str(folder)]
-        with (folder / "postgres.log").open("ab") as log:
-            proc = subprocess.Popen(
-                _as_server_user([str(bindir / "postgres"), "-D", str(data), *where, *options]),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        server = PostgresServer(folder, port, proc)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                psycopg.connect(server.url(), connect_timeout=2).close()
-                return server
-            except psycopg.OperationalError:
-                time.sleep(0.1)
-        last = server.log_tail()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
+        proc = _launch(folder, port, timeout_s)
+        if proc is not None:
+            return PostgresServer(folder, port, proc)
+    log = (folder / "postgres.log").read_text(errors="replace")[-4000:]
     shutil.rmtree(folder, ignore_errors=True)
-    raise RuntimeError(f"PostgreSQL did not start:\n{last}")
+    raise RuntimeError(f"PostgreSQL did not start:\n{log}")

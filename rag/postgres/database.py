@@ -78,6 +78,9 @@ class Database:
                 max_size=self._pool_size,
                 timeout=self._timeout_s,
                 kwargs={"connect_timeout": max(1, round(self._timeout_s))},
+                # A round trip per checkout, so connections broken by a database restart are
+                # replaced before use, not handed to a request that then fails.
+                check=ConnectionPool.check_connection,
                 open=True,
                 name="newsrag",
             )

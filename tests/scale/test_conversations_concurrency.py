@@ -210,6 +210,21 @@ class TestPostgresConversationStore(ConversationStoreContract):
     def rows(self, postgres_url: str) -> Callable[[], Rows]:
         return functools.partial(_postgres_rows, postgres_url)
 
+    def test_a_restarted_database_is_used_again_without_restarting_the_app(self) -> None:
+        """Its own server, since every connection to it breaks: the store's pool replaces
+        them, so the request after the restart already works."""
+        from tests.postgres import start_postgres
+
+        server = start_postgres()
+        try:
+            store = _open_postgres(server.new_database())
+            store.append("c", Turn("before", "a"), [])
+            server.restart()
+            store.append("c", Turn("after", "a"), [])
+            assert [t.question for t in store.history("c")] == ["before", "after"]
+        finally:
+            server.stop()
+
     def test_a_database_that_is_down_is_a_clear_503(self, postgres_url: str) -> None:
         from rag.errors import BackendUnavailable
 
