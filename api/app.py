@@ -51,6 +51,9 @@ def create_app(
     )
     app.state.service = service
     app.state.settings = settings
+    from rag.factory import build_write_lock
+
+    app.state.write_lock = build_write_lock(settings)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_request_bytes)
     if settings.api.cors_origins:

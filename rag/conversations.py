@@ -1,4 +1,8 @@
-"""Conversation history in SQLite (WAL), so several API workers can share it."""
+"""Conversation history: the `ConversationStore` seam and its SQLite (WAL) implementation.
+
+SQLite serves every worker of one host; several hosts share `rag.postgres.conversations`
+instead (chosen by `RAG_CONVERSATIONS__URL` in `rag.factory.build_conversations`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Protocol
 
 from rag.errors import NotFound
 from rag.types import Turn
@@ -26,8 +31,43 @@ CREATE TABLE IF NOT EXISTS turns (
 """
 
 
-class ConversationStore:
-    """Turns per conversation id; the last `max_turns` are the history a follow-up sees."""
+class ConversationStore(Protocol):
+    """Turns per conversation id; the last `max_turns` are the history a follow-up sees.
+
+    Every process and host that shares one store sees each other's turns at once, and
+    concurrent appends to one conversation get consecutive sequence numbers.
+
+    >>> cid = store.new_id()
+    >>> store.append(cid, Turn("Who met in Astana?", "Xi and Putin [1]."), [])
+    >>> store.history(cid)
+    [Turn(question='Who met in Astana?', answer='Xi and Putin [1].')]
+
+    Implementations that subclass this protocol inherit `new_id` and `require`.
+    """
+
+    def new_id(self) -> str:
+        return uuid.uuid4().hex
+
+    def history(self, conversation_id: str) -> list[Turn]:
+        """The last turns of the conversation, oldest first; [] for an unknown id."""
+        ...
+
+    def exists(self, conversation_id: str) -> bool:
+        """True once the conversation has at least one turn."""
+        ...
+
+    def require(self, conversation_id: str) -> None:
+        """Raise `NotFound` (HTTP 404) for a conversation that has no turns."""
+        if not self.exists(conversation_id):
+            raise NotFound(f"conversation {conversation_id!r} not found")
+
+    def append(self, conversation_id: str, turn: Turn, citations: list[dict[str, object]]) -> None:
+        """Store one turn as the conversation's next (sequence numbers never collide)."""
+        ...
+
+
+class SqliteConversationStore(ConversationStore):
+    """One SQLite file in WAL mode, shared by every worker process of one host."""
 
     def __init__(self, path: Path, max_turns: int = 6) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,10 +89,6 @@ class ConversationStore:
             self._local.pid = os.getpid()
         return db
 
-    @staticmethod
-    def new_id() -> str:
-        return uuid.uuid4().hex
-
     def history(self, conversation_id: str) -> list[Turn]:
         rows = (
             self._connect()
@@ -72,10 +108,6 @@ class ConversationStore:
             .fetchone()
         )
         return row is not None
-
-    def require(self, conversation_id: str) -> None:
-        if not self.exists(conversation_id):
-            raise NotFound(f"conversation {conversation_id!r} not found")
 
     def append(self, conversation_id: str, turn: Turn, citations: list[dict[str, object]]) -> None:
         db = self._connect()

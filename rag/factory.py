@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from rag.conversations import ConversationStore
+from rag.conversations import ConversationStore, SqliteConversationStore
 from rag.embeddings.base import Embedder
+from rag.events import EventLedger
 from rag.ingest import Ingestor
 from rag.llm.base import ChatModel
+from rag.locks import FileWriteLock, WriteLock
 from rag.prompts import Prompts
 from rag.retrieval.hybrid import HybridRetriever
 from rag.service import RagService
@@ -59,6 +61,44 @@ def build_llm(s: Settings) -> ChatModel:
     return LocalModel(path, n_ctx=s.llm.n_ctx, n_threads=s.llm.n_threads)
 
 
+def _postgres_url(s: Settings) -> str | None:
+    url = s.conversations.url.get_secret_value().strip() if s.conversations.url else ""
+    return url or None
+
+
+def build_conversations(s: Settings) -> ConversationStore:
+    """SQLite under the data folder, or the shared Postgres database when its URL is set."""
+    url = _postgres_url(s)
+    if url is None:
+        return SqliteConversationStore(s.conversations_path, s.conversations.max_turns)
+    from rag.postgres.conversations import PostgresConversationStore
+    from rag.postgres.database import Database
+
+    return PostgresConversationStore(
+        Database(url, s.conversations.pool_size), s.conversations.max_turns
+    )
+
+
+def build_postgres_event_ledger(url: str, pool_size: int = 4) -> EventLedger:
+    """The event ledger in the shared Postgres database (`RAG_CONVERSATIONS__URL`)."""
+    from rag.postgres.database import Database
+    from rag.postgres.events import PostgresEventLedger
+
+    return PostgresEventLedger(Database(url, pool_size))
+
+
+def build_write_lock(s: Settings) -> WriteLock:
+    """The upload/delete lock: a file lock for one host, a Postgres advisory lock for many."""
+    timeout_s = s.api.write_lock_timeout_s
+    url = _postgres_url(s)
+    if url is None:
+        return FileWriteLock(s.write_lock_path, timeout_s)
+    from rag.postgres.database import Database
+    from rag.postgres.locks import PostgresWriteLock
+
+    return PostgresWriteLock(Database(url), timeout_s)
+
+
 def build_service(
     s: Settings, *, llm: ChatModel | None = None, embedder: Embedder | None = None
 ) -> RagService:
@@ -73,7 +113,7 @@ def build_service(
         ingestor=ingestor,
         llm=(lambda: llm) if llm is not None else (lambda: build_llm(s)),
         prompts=Prompts(s.prompts_dir),
-        conversations=ConversationStore(s.conversations_path),
+        conversations=build_conversations(s),
         top_k=s.retrieval.top_k,
         focus_pool=s.retrieval.focus_pool,
         excerpt_chars=s.retrieval.excerpt_chars,

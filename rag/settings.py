@@ -73,6 +73,18 @@ class ApiSettings(BaseModel):
     max_request_bytes: int = Field(5_000_000, ge=1024)
     max_upload_bytes: int = Field(2_000_000, ge=1024)
     cors_origins: list[str] = []
+    # How long an upload or delete waits for another one (any worker, any host) before 503.
+    write_lock_timeout_s: float = Field(30.0, gt=0)
+
+
+class ConversationSettings(BaseModel):
+    # Empty: SQLite under data_dir, shared by the workers of one host. A postgresql://… URL
+    # keeps conversations, Slack event claims and the upload lock in one database that several
+    # hosts share (needs the `postgres` extra).
+    url: SecretStr | None = None
+    max_turns: int = Field(6, ge=1, le=100)
+    # Connections each process keeps open to Postgres at most.
+    pool_size: int = Field(8, ge=1, le=100)
 
 
 class SlackSettings(BaseModel):
@@ -103,6 +115,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     api: ApiSettings = ApiSettings()
     slack: SlackSettings = SlackSettings()
+    conversations: ConversationSettings = ConversationSettings()
 
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
@@ -132,6 +145,10 @@ class Settings(BaseSettings):
     @property
     def conversations_path(self) -> Path:
         return self.data_dir / "conversations.sqlite3"
+
+    @property
+    def write_lock_path(self) -> Path:
+        return self.data_dir / "writes.lock"
 
     @property
     def upload_dir(self) -> Path:

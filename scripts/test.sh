@@ -4,7 +4,7 @@
 # Extra arguments go to pytest (e.g. scripts/test.sh -m "not slow").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh "local,dev,eval"
+scripts/setup.sh "local,dev,eval,postgres"
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's chromium for the browser test..." >&2
@@ -12,6 +12,17 @@ if ! command -v chromium >/dev/null 2>&1; then
       || echo "chromium could not be installed; the browser test will be skipped" >&2
   else
     echo "chromium not found and not root: the browser test will be skipped" >&2
+  fi
+fi
+# The shared-state contract tests start a real PostgreSQL (as the postgres user: it refuses
+# root); without the binaries they are skipped.
+if ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null && ! command -v postgres >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's postgresql for the shared-state tests..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+      || echo "postgresql could not be installed; the Postgres tests will be skipped" >&2
+  else
+    echo "postgresql not found and not root: the Postgres tests will be skipped" >&2
   fi
 fi
 .venv/bin/ruff check rag api eval tests bench

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings
 from rag.types import Message
+from tests.postgres import PostgresServer, start_postgres, why_unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "articles"
@@ -80,6 +82,42 @@ class MemoEmbedder:
 def embedder() -> MemoEmbedder:
     """One MiniLM for the whole run: loading it per test would dominate the suite's time."""
     return MemoEmbedder(MiniLMEmbedder())
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL for the session (started on first use, stopped at the end)."""
+    reason = why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture
+def open_database(postgres_url: str) -> Iterator[Callable[..., Any]]:
+    """Opens `rag.postgres.database.Database`s on `postgres_url`, each closed after the test
+    (a pool left to the garbage collector complains from its own worker thread)."""
+    from rag.postgres.database import Database
+
+    opened: list[Database] = []
+
+    def open_one(pool_size: int = 2, timeout_s: float = 10.0) -> Database:
+        opened.append(Database(postgres_url, pool_size, timeout_s))
+        return opened[-1]
+
+    yield open_one
+    for db in opened:
+        db.close()
 
 
 @pytest.fixture

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import DocumentOut, ErrorOut, UploadResult
 from rag.documents.loader import check_file_type, parse_document
 from rag.errors import InvalidInput
+from rag.locks import WriteLock
 
 router = APIRouter()
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
 MAX_FILES = 50
-# Storing a document and writing its file happen as one step: two uploads of one name that
-# interleave would leave the store holding one version and the upload dir the other (or fail
-# on their shared temporary file). One writer at a time, within this process.
-_WRITES = threading.Lock()
+
+
+def get_write_lock(request: Request) -> WriteLock:
+    # Storing a document and writing its file happen as one step: two uploads of one name that
+    # interleave would leave the store holding one version and the upload dir the other (or
+    # fail on their shared temporary file). One writer at a time: per thread, per worker
+    # process and, with the shared database, per host (rag.locks).
+    return request.app.state.write_lock  # type: ignore[no-any-return]
+
+
+WriteLockDep = Annotated[WriteLock, Depends(get_write_lock)]
 
 
 def safe_source_name(filename: str | None) -> str:
@@ -37,10 +45,10 @@ def safe_source_name(filename: str | None) -> str:
 @router.post(
     "/v1/documents",
     response_model=list[UploadResult],
-    responses={code: {"model": ErrorOut} for code in (400, 401, 413, 415, 422)},
+    responses={code: {"model": ErrorOut} for code in (400, 401, 413, 415, 422, 503)},
 )
 async def upload(
-    files: list[UploadFile], service: ServiceDep, settings: SettingsDep
+    files: list[UploadFile], service: ServiceDep, settings: SettingsDep, lock: WriteLockDep
 ) -> list[UploadResult]:
     if not files:
         raise InvalidInput("send at least one file in the multipart field 'files'")
@@ -59,15 +67,18 @@ async def upload(
         parse_document(data, name)
         prepared.append((name, data))
     return [
-        await run_in_threadpool(_store, service, settings.upload_dir, n, d) for n, d in prepared
+        await run_in_threadpool(_store, service, lock, settings.upload_dir, n, d)
+        for n, d in prepared
     ]
 
 
-def _store(service: ServiceDep, folder: Path, name: str, data: bytes) -> UploadResult:
+def _store(
+    service: ServiceDep, lock: WriteLock, folder: Path, name: str, data: bytes
+) -> UploadResult:
     target = (folder / name).resolve()
     if target.parent != folder.resolve():
         raise InvalidInput(f"file name {name!r} is not allowed")
-    with _WRITES:
+    with lock.hold():
         stored, report = service.add_document(data, name)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
@@ -85,12 +96,14 @@ def list_documents(service: ServiceDep) -> list[DocumentOut]:
 @router.delete(
     "/v1/documents/{doc_id}",
     response_model=DocumentOut,
-    responses={code: {"model": ErrorOut} for code in (400, 401, 404)},
+    responses={code: {"model": ErrorOut} for code in (400, 401, 404, 503)},
 )
-def delete_document(doc_id: str, service: ServiceDep, settings: SettingsDep) -> DocumentOut:
+def delete_document(
+    doc_id: str, service: ServiceDep, settings: SettingsDep, lock: WriteLockDep
+) -> DocumentOut:
     if not re.fullmatch(r"[0-9a-f]{16}", doc_id):
         raise InvalidInput(f"{doc_id!r} is not a document id (16 hex characters)")
-    with _WRITES:
+    with lock.hold():
         doc = service.delete_document(doc_id)
         uploaded = settings.upload_dir / doc.source
         if uploaded.resolve().parent == settings.upload_dir.resolve():

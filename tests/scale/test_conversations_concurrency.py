@@ -1,14 +1,19 @@
-"""Conversation history shared by several processes: many writers, no lost or doubled turns."""
+"""Conversation history shared by several processes: many writers, no lost or doubled turns.
+
+`ConversationStoreContract` is written once and runs against SQLite and a real PostgreSQL
+(started by the `postgres_server` fixture; skipped with the reason when it cannot start).
+"""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
@@ -18,7 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-from rag.conversations import ConversationStore
+from rag.conversations import ConversationStore, SqliteConversationStore
+from rag.errors import NotFound
 from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
 from rag.settings import Settings, StoreSettings
@@ -35,10 +41,12 @@ PROCESSES = 4
 THREADS = 3
 APPENDS = 15  # per thread
 
+Rows = list[tuple[str, int, str]]
 
-def _hammer(path: str, worker: int, store: ConversationStore | None) -> None:
+
+def _hammer(open_store: Callable[[], ConversationStore], worker: int, store: Any) -> None:
     """Runs in a child process: several threads append turns to the same conversations."""
-    store = store or ConversationStore(Path(path))
+    store = store or open_store()
 
     def one_thread(thread: int) -> None:
         for i in range(APPENDS):
@@ -54,64 +62,185 @@ def _hammer(path: str, worker: int, store: ConversationStore | None) -> None:
             f.result()
 
 
-def _rows(path: Path) -> list[tuple[str, int, str]]:
+def _rows(path: Path) -> Rows:
     with closing(sqlite3.connect(path)) as db:
         return db.execute("SELECT conversation_id, seq, question FROM turns").fetchall()
 
 
-@pytest.mark.parametrize("start_method", ["spawn", "fork"])
-def test_appends_from_many_processes_and_threads_keep_every_turn_once(
-    tmp_path: Path, start_method: str
-) -> None:
-    if start_method not in multiprocessing.get_all_start_methods():
-        pytest.skip(f"{start_method} is not available on {sys.platform}")
-    path = tmp_path / "conversations.sqlite3"
-    parent = ConversationStore(path)
-    parent.append("shared-a", Turn("first", "a"), [])  # the parent holds an open connection
-    ctx = (
-        multiprocessing.get_context("fork")
-        if start_method == "fork"
-        else multiprocessing.get_context("spawn")
-    )
-    # With fork the children inherit the parent's store object, open SQLite connection
-    # included, as with a server that forks workers after building the app (gunicorn
-    # --preload); the store must notice and open a connection of its own in each child.
-    inherited = parent if start_method == "fork" else None
-    procs = [ctx.Process(target=_hammer, args=(str(path), w, inherited)) for w in range(PROCESSES)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=90)
-    assert [p.exitcode for p in procs] == [0] * PROCESSES
+def _postgres_rows(url: str) -> Rows:
+    import psycopg
 
-    rows = _rows(path)
-    questions = [q for _, _, q in rows]
-    want = {
-        f"q {w}.{t}.{i}" for w in range(PROCESSES) for t in range(THREADS) for i in range(APPENDS)
-    } | {"first"}
-    assert len(questions) == len(set(questions)) == len(want)
-    assert set(questions) == want
-    for conversation in ("shared-a", "shared-b"):
-        ordered = [q for cid, _, q in sorted(rows, key=lambda r: r[1]) if cid == conversation]
-        seqs = sorted(seq for cid, seq, _ in rows if cid == conversation)
-        assert seqs == list(range(1, len(seqs) + 1)), f"gaps or repeats in {conversation}"
-        # Each thread's turns keep the order that thread wrote them in.
-        for w in range(PROCESSES):
-            for t in range(THREADS):
-                mine = [int(q.rsplit(".", 1)[1]) for q in ordered if q.startswith(f"q {w}.{t}.")]
-                assert mine == sorted(mine)
-    # The parent's own connection still works after the children wrote.
-    assert parent.history("shared-a")[-1].question.startswith("q ")
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT conversation_id, seq, question FROM turns").fetchall()
+    return [(str(c), int(s), str(q)) for c, s, q in rows]
 
 
-def _opens_its_own(store: ConversationStore, parent_connection: int) -> None:
+def _open_postgres(url: str, max_turns: int = 6, timeout_s: float = 10.0) -> ConversationStore:
+    # A module-level function, so that a spawned child can unpickle it and open its own.
+    from rag.postgres.conversations import PostgresConversationStore
+    from rag.postgres.database import Database
+
+    return PostgresConversationStore(Database(url, THREADS, timeout_s), max_turns)
+
+
+class ConversationStoreContract:
+    """What every ConversationStore must do. A subclass provides `open_store`: a picklable
+    callable that opens another store over the same data, as another process or host would,
+    and `rows`: every stored (conversation_id, seq, question)."""
+
+    @pytest.fixture
+    def open_store(self) -> Callable[..., ConversationStore]:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def rows(self) -> Callable[[], Rows]:
+        raise NotImplementedError
+
+    def test_an_unknown_conversation_has_no_history_and_is_not_found(
+        self, open_store: Callable[..., ConversationStore]
+    ) -> None:
+        store = open_store()
+        cid = store.new_id()
+        assert store.history(cid) == []
+        assert not store.exists(cid)
+        with pytest.raises(NotFound, match=cid):
+            store.require(cid)
+
+    def test_ids_are_new_each_time(self, open_store: Callable[..., ConversationStore]) -> None:
+        store = open_store()
+        assert len({store.new_id() for _ in range(100)}) == 100
+
+    def test_history_is_the_last_turns_oldest_first(
+        self, open_store: Callable[..., ConversationStore]
+    ) -> None:
+        store = open_store(max_turns=3)
+        for i in range(5):
+            store.append("c1", Turn(f"q{i}", f"a{i}"), [{"n": 1, "source": "x.txt"}])
+        store.append("c2", Turn("other", "other"), [])
+        assert store.history("c1") == [Turn(f"q{i}", f"a{i}") for i in (2, 3, 4)]
+        assert store.exists("c1")
+        store.require("c1")
+
+    def test_another_store_on_the_same_data_sees_the_turns_at_once(
+        self, open_store: Callable[..., ConversationStore]
+    ) -> None:
+        """Another worker or host: a follow-up may land anywhere."""
+        first, second = open_store(), open_store()
+        first.append("c", Turn("Who met?", "Xi and Putin [1]."), [])
+        assert second.exists("c")
+        second.append("c", Turn("When?", "In July [1]."), [])
+        assert [t.question for t in first.history("c")] == ["Who met?", "When?"]
+
+    def test_text_round_trips_unchanged(self, open_store: Callable[..., ConversationStore]) -> None:
+        store = open_store()
+        odd = "Quotes ' \" ; -- DROP TABLE turns; émigré 北京 \\ %s %(x)s"
+        store.append("c", Turn(odd, odd), [{"quote": odd}])
+        assert open_store().history("c") == [Turn(odd, odd)]
+
+    @pytest.mark.parametrize("start_method", ["spawn", "fork"])
+    def test_appends_from_many_processes_and_threads_keep_every_turn_once(
+        self,
+        open_store: Callable[..., ConversationStore],
+        rows: Callable[[], Rows],
+        start_method: str,
+    ) -> None:
+        if start_method not in multiprocessing.get_all_start_methods():
+            pytest.skip(f"{start_method} is not available on {sys.platform}")
+        parent = open_store()
+        parent.append("shared-a", Turn("first", "a"), [])  # the parent holds an open connection
+        ctx = (
+            multiprocessing.get_context("fork")
+            if start_method == "fork"
+            else multiprocessing.get_context("spawn")
+        )
+        # With fork the children inherit the parent's store object, open connection
+        # included, as with a server that forks workers after building the app (gunicorn
+        # --preload); the store must notice and open a connection of its own in each child.
+        inherited = parent if start_method == "fork" else None
+        procs = [
+            ctx.Process(target=_hammer, args=(open_store, w, inherited)) for w in range(PROCESSES)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=90)
+        assert [p.exitcode for p in procs] == [0] * PROCESSES
+
+        stored = rows()
+        questions = [q for _, _, q in stored]
+        want = {
+            f"q {w}.{t}.{i}"
+            for w in range(PROCESSES)
+            for t in range(THREADS)
+            for i in range(APPENDS)
+        } | {"first"}
+        assert len(questions) == len(set(questions)) == len(want)
+        assert set(questions) == want
+        for conversation in ("shared-a", "shared-b"):
+            ordered = [q for cid, _, q in sorted(stored, key=lambda r: r[1]) if cid == conversation]
+            seqs = sorted(seq for cid, seq, _ in stored if cid == conversation)
+            assert seqs == list(range(1, len(seqs) + 1)), f"gaps or repeats in {conversation}"
+            # Each thread's turns keep the order that thread wrote them in.
+            for w in range(PROCESSES):
+                for t in range(THREADS):
+                    mine = [
+                        int(q.rsplit(".", 1)[1]) for q in ordered if q.startswith(f"q {w}.{t}.")
+                    ]
+                    assert mine == sorted(mine)
+        # The parent's own connection still works after the children wrote.
+        assert parent.history("shared-a")[-1].question.startswith("q ")
+
+
+class TestSqliteConversationStore(ConversationStoreContract):
+    @pytest.fixture
+    def open_store(self, tmp_path: Path) -> Callable[..., ConversationStore]:
+        return functools.partial(SqliteConversationStore, tmp_path / "conversations.sqlite3")
+
+    @pytest.fixture
+    def rows(self, tmp_path: Path) -> Callable[[], Rows]:
+        return functools.partial(_rows, tmp_path / "conversations.sqlite3")
+
+
+class TestPostgresConversationStore(ConversationStoreContract):
+    @pytest.fixture
+    def open_store(self, postgres_url: str) -> Callable[..., ConversationStore]:
+        return functools.partial(_open_postgres, postgres_url)
+
+    @pytest.fixture
+    def rows(self, postgres_url: str) -> Callable[[], Rows]:
+        return functools.partial(_postgres_rows, postgres_url)
+
+    def test_a_restarted_database_is_used_again_without_restarting_the_app(self) -> None:
+        """Its own server, since every connection to it breaks: the store's pool replaces
+        them, so the request after the restart already works."""
+        from tests.postgres import start_postgres
+
+        server = start_postgres()
+        try:
+            store = _open_postgres(server.new_database())
+            store.append("c", Turn("before", "a"), [])
+            server.restart()
+            store.append("c", Turn("after", "a"), [])
+            assert [t.question for t in store.history("c")] == ["before", "after"]
+        finally:
+            server.stop()
+
+    def test_a_database_that_is_down_is_a_clear_503(self, postgres_url: str) -> None:
+        from rag.errors import BackendUnavailable
+
+        url = postgres_url.rsplit(":", 1)[0] + f":{free_port()}/x"
+        with pytest.raises(BackendUnavailable, match=r"Postgres database at .*127\.0\.0\.1"):
+            _open_postgres(url, timeout_s=1.0)
+
+
+def _opens_its_own(store: SqliteConversationStore, parent_connection: int) -> None:
     sys.exit(0 if id(store._connect()) != parent_connection else 1)
 
 
 def test_a_forked_child_does_not_reuse_the_parents_connection(tmp_path: Path) -> None:
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip(f"fork is not available on {sys.platform}")
-    store = ConversationStore(tmp_path / "c.sqlite3")
+    store = SqliteConversationStore(tmp_path / "c.sqlite3")
     child = multiprocessing.get_context("fork").Process(
         target=_opens_its_own, args=(store, id(store._connect()))
     )
