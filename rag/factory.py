@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rag.conversations import ConversationStore
 from rag.embeddings.base import Embedder
+from rag.events import EventLedger
 from rag.ingest import Ingestor
 from rag.llm.base import ChatModel
 from rag.prompts import Prompts
@@ -39,6 +40,14 @@ def build_store(s: Settings, embedder: Embedder) -> VectorStore:
         host=s.store.host,
         port=s.store.port,
     )
+
+
+def build_event_ledger(s: Settings) -> EventLedger:
+    """Where chat-platform event claims live: a SQLite file that the workers on this data dir
+    share."""
+    from rag.event_ledger_sqlite import SqliteEventLedger
+
+    return SqliteEventLedger(s.events_path)
 
 
 def build_llm(s: Settings) -> ChatModel:

@@ -36,7 +36,6 @@ from tests.slack.conftest import (
     LENDING_SOURCE,
     STANDALONE_FOLLOW_UP,
     SlackSender,
-    calls_outside_sentinel,
     sign,
 )
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, FakeSlack
@@ -81,7 +80,7 @@ def test_mention_gets_a_placeholder_then_the_answer_with_sources_in_its_thread(
     assert blocks[0] == {
         "type": "section",
         "block_id": ANSWER_BLOCK_ID,
-        "text": {"type": "mrkdwn", "text": LENDING_ANSWER},
+        "text": {"type": "mrkdwn", "text": LENDING_ANSWER, "verbatim": True},
     }
     sources = block_texts(blocks[1:])
     assert f"*[1]* `{LENDING_SOURCE}` · 2023-10-18" in sources
@@ -165,31 +164,60 @@ def test_unanswerable_question_says_the_articles_do_not_contain_it(
 # --- retries, duplicates and forgery --------------------------------------------------------
 
 
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
 def test_slack_retry_is_acknowledged_without_a_second_answer(
     slack: SlackSender, fake_slack: FakeSlack
 ) -> None:
     _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
     slack.post(payload)
     wait_for_answer(fake_slack, "C1")
+    slack.settle(payload)
 
-    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    assert slack.post(payload, headers=retry).status_code == 200
-    slack.drain()
+    assert slack.post(payload, headers=RETRY).status_code == 200
+    slack.settle(payload)
 
-    assert len(calls_outside_sentinel(fake_slack, "chat.postMessage")) == 1
-    assert len(calls_outside_sentinel(fake_slack, "chat.update")) == 1
+    assert len(fake_slack.posts()) == 1
+    assert len(fake_slack.updates()) == 1
 
 
-def test_a_retry_is_ignored_even_when_its_first_delivery_was_not_seen(
+def test_a_retry_whose_first_delivery_was_lost_is_answered(
     slack: SlackSender, fake_slack: FakeSlack
 ) -> None:
-    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    # The first delivery died at a proxy or with a restarting worker: only the retry arrives.
+    ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
 
     response = slack.post(payload, headers={"X-Slack-Retry-Num": "2"})
-    slack.drain()
 
     assert response.status_code == 200
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert wait_for_answer(fake_slack, "C1")["text"] == LENDING_ANSWER
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": THINKING_TEXT}]
+
+
+def test_a_retry_while_the_first_delivery_is_being_answered_is_dropped(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+) -> None:
+    release = threading.Event()
+
+    def slow_model(messages: Sequence[Message]) -> str:
+        release.wait(timeout=30)
+        return LENDING_ANSWER
+
+    slack = serve(service_for(FakeChatModel(slow_model)))
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    try:
+        assert slack.post(payload).status_code == 200
+        fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)  # it is answering now
+        assert slack.post(payload, headers=RETRY).status_code == 200
+    finally:
+        release.set()
+    slack.settle(payload)
+
+    assert len(fake_slack.posts()) == 1
+    assert [u["text"] for u in fake_slack.updates()] == [LENDING_ANSWER]
 
 
 def test_duplicate_event_id_is_answered_once(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -197,10 +225,27 @@ def test_duplicate_event_id_is_answered_once(slack: SlackSender, fake_slack: Fak
 
     assert slack.post(payload).status_code == 200
     assert slack.post(payload).status_code == 200
-    slack.drain()
+    slack.settle(payload)
 
-    assert len(calls_outside_sentinel(fake_slack, "chat.postMessage")) == 1
-    assert len(calls_outside_sentinel(fake_slack, "chat.update")) == 1
+    assert len(fake_slack.posts()) == 1
+    assert len(fake_slack.updates()) == 1
+
+
+def test_an_event_slack_took_no_reply_for_is_answered_by_its_redelivery(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.errors["chat.postMessage"] = "fatal_error"
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+    assert slack.ledger is not None and slack.ledger.state(payload["event_id"]) is None
+
+    del fake_slack.errors["chat.postMessage"]
+    slack.post(payload, headers=RETRY)
+
+    assert wait_for_answer(fake_slack, "C1")["text"] == LENDING_ANSWER
+    slack.settle(payload)
+    assert slack.ledger.state(payload["event_id"]) == "finished"
 
 
 def test_forged_signature_is_rejected_with_401_and_nothing_posted(
@@ -209,10 +254,10 @@ def test_forged_signature_is_rejected_with_401_and_nothing_posted(
     _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
 
     response = slack.post(payload, secret="not-the-signing-secret")
-    slack.drain()
+    slack.settle(payload)
 
     assert response.status_code == 401
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert fake_slack.calls == []
 
 
 def test_unsigned_request_is_rejected_with_401(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -230,10 +275,10 @@ def test_stale_timestamp_is_rejected_with_401_and_nothing_posted(
     _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
 
     response = slack.post(payload, timestamp=int(time.time()) - 6 * 60)
-    slack.drain()
+    slack.settle(payload)
 
     assert response.status_code == 401
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert fake_slack.calls == []
 
 
 # --- what is not a question -----------------------------------------------------------------
@@ -254,9 +299,9 @@ def test_messages_that_are_not_questions_are_ignored(
     _, payload = slack.dm(LENDING_QUESTION, **fields)
 
     assert slack.post(payload).status_code == 200
-    slack.drain()
+    slack.settle(payload)
 
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert fake_slack.posts() == []
 
 
 def test_bare_mention_gets_a_hint_instead_of_an_answer(
@@ -265,13 +310,10 @@ def test_bare_mention_gets_a_hint_instead_of_an_answer(
     ts, payload = slack.mention(f"  {MENTION}  ")
     slack.post(payload)
 
-    fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
-    slack.drain()
+    slack.settle(payload)
 
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == [
-        {"channel": "C1", "thread_ts": ts, "text": EMPTY_QUESTION_TEXT}
-    ]
-    assert calls_outside_sentinel(fake_slack, "chat.update") == []
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": EMPTY_QUESTION_TEXT}]
+    assert fake_slack.updates() == []
 
 
 # --- errors become replies ------------------------------------------------------------------
