@@ -247,7 +247,21 @@ def answer_in_thread(
         # The SDK has already waited out Retry-After and retried: Slack stays down or keeps
         # refusing. A short error beats "Looking through the articles…" left up for good.
         logger.warning("Slack did not take the answer in %s; replying with an error", channel)
-        _deliver(client, channel, thread_ts, placeholder, SlackReply(SLACK_DOWN_TEXT))
+        _deliver_error(client, channel, thread_ts, placeholder)
+
+
+def _deliver_error(
+    client: WebClient, channel: str, thread_ts: str, placeholder: str | None
+) -> None:
+    """Edit the placeholder into SLACK_DOWN_TEXT, else post it; raises when neither worked."""
+    if placeholder is not None:
+        try:
+            client.chat_update(channel=channel, ts=placeholder, text=SLACK_DOWN_TEXT)
+            return
+        except _SLACK_FAILURES:
+            # chat.update has its own rate limit; a new message may still get through.
+            logger.warning("could not edit the placeholder in %s", channel, exc_info=True)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=SLACK_DOWN_TEXT)
 
 
 def _post_placeholder(client: WebClient, channel: str, thread_ts: str) -> str | None:

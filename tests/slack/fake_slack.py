@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -31,6 +31,7 @@ TEAM_ID = "T0TEST"
 class ApiCall:
     method: str
     args: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeSlack(LoopbackServer):
@@ -45,6 +46,7 @@ class FakeSlack(LoopbackServer):
         self.throttle: Callable[[str, dict[str, Any]], int | None] | None = None
         self.throttled: list[ApiCall] = []  # the calls answered 429; not in `calls`
         self._cut_off: set[str] = set()  # URL path prefixes whose callers get no answer
+        self._limits: dict[str, list[int]] = {}  # method -> [429s left, Retry-After]
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -98,15 +100,15 @@ class FakeSlack(LoopbackServer):
 
     def rate_limit(self, method: str, times: int, retry_after: int = 0) -> None:
         """Answer the next `times` calls of `method` with 429 and `Retry-After: retry_after`."""
-        left = {"n": times}
+        self._limits[method] = [times, retry_after]
+        self.throttle = self._limited
 
-        def throttle(called: str, args: dict[str, Any]) -> int | None:
-            if called != method or left["n"] <= 0:
-                return None
-            left["n"] -= 1
-            return retry_after
-
-        self.throttle = throttle
+    def _limited(self, method: str, args: dict[str, Any]) -> int | None:
+        limit = self._limits.get(method)
+        if limit is None or limit[0] <= 0:
+            return None
+        limit[0] -= 1
+        return limit[1]
 
     def url_for(self, prefix: str) -> str:
         """A base URL for one client (one worker), so `cut_off(prefix)` can silence it alone."""

