@@ -37,7 +37,7 @@ ON CONFLICT (event_id) DO UPDATE SET
 WHERE slack_events.state = 'answering' AND slack_events.lease_until <= :now
 """
 
-EventState = Literal["answering", "finished"]
+EventState = Literal["answering", "lapsed", "finished"]
 
 
 class SqliteEventLedger:
@@ -117,13 +117,18 @@ class SqliteEventLedger:
         )
 
     def state(self, event_id: str) -> EventState | None:
-        """`answering` (claimed, lease alive or not), `finished`, or None when unclaimed."""
+        """`answering` (lease alive), `lapsed` (its worker died or overran the lease: the next
+        delivery may claim it), `finished`, or None when never claimed or released."""
         row = (
             self._connect()
-            .execute("SELECT state FROM slack_events WHERE event_id = ?", (event_id,))
+            .execute("SELECT state, lease_until FROM slack_events WHERE event_id = ?", (event_id,))
             .fetchone()
         )
-        return None if row is None else row[0]
+        if row is None:
+            return None
+        if row[0] == "answering" and row[1] <= self._clock():
+            return "lapsed"
+        return "finished" if row[0] == "finished" else "answering"
 
     def _prune(self, db: sqlite3.Connection, now: float) -> None:
         # At most once a minute per object: a DELETE on every claim would cost writes.

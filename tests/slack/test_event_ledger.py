@@ -71,6 +71,7 @@ def test_a_lapsed_lease_lets_another_worker_take_over(path: Path, clock: Clock) 
     clock.now += 59
     assert not other.claim("Ev1", lease_s=60)
     clock.now += 2
+    assert other.state("Ev1") == "lapsed"
     assert other.claim("Ev1", lease_s=60)
 
     # The first worker waking up and failing must not free the claim the second one holds.
