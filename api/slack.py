@@ -12,22 +12,28 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+)
 from starlette.concurrency import run_in_threadpool
 
+from api.slack_text import escape, inert, inert_code, unescape
 from rag.errors import BackendUnavailable, EmptyCorpus, InvalidInput, RagError
+from rag.events import EventLedger
+from rag.factory import build_event_ledger
 from rag.service import RagService
 from rag.settings import Settings
 from rag.types import Answer, Citation, Turn
@@ -47,6 +53,10 @@ EMPTY_CORPUS_TEXT = (
     "An admin can add them with `rag ingest data/articles`."
 )
 FAILED_TEXT = ":warning: Sorry, something went wrong while answering. Please try again."
+SLACK_DOWN_TEXT = (
+    ":warning: Slack would not take my answer just now (rate limited). "
+    "Please ask again in a minute."
+)
 
 # Marks a bot message as an answer, so thread history skips placeholders and error replies.
 ANSWER_BLOCK_ID = "newsrag-answer"
@@ -56,17 +66,32 @@ MAX_SOURCES = 20  # a message holds at most 50 blocks
 MAX_ANSWER_CHARS = 2500  # Slack allows 3000 in a section, escaped; answers are far shorter
 
 _LINK = re.compile(r"<([^@#!|>][^|>]*)(?:\|([^>]*))?>")
+# What a Web API call raises once the SDK's retries are spent: Slack's refusal (a 429 among
+# them), or no connection at all (URLError and the connection errors are OSErrors).
+_SLACK_FAILURES = (SlackApiError, OSError)
+_CLAIM = "newsrag_event_claim"  # BoltContext key of the event's `EventClaim`
 
 
 # --- the Bolt app and its HTTP endpoint -----------------------------------------------------
 
 
 def build_slack_app(
-    service: RagService, settings: Settings, client: WebClient | None = None
+    service: RagService,
+    settings: Settings,
+    client: WebClient | None = None,
+    ledger: EventLedger | None = None,
 ) -> App:
-    """A Bolt app answering `app_mention` events and direct messages through `service`."""
+    """A Bolt app answering `app_mention` events and direct messages through `service`.
+
+    `ledger` (by default the one `build_event_ledger` makes) decides which process answers an
+    event, so a redelivery is answered exactly when no one else is answering it.
+    """
     if client is None:
-        client = WebClient(token=_bot_token(settings), base_url=settings.slack.api_url)
+        client = WebClient(
+            token=_bot_token(settings),
+            base_url=settings.slack.api_url,
+            retry_handlers=retry_handlers(settings),
+        )
     secret = settings.slack.signing_secret
     app = App(
         name="newsrag",
@@ -78,10 +103,19 @@ def build_slack_app(
         # auth.test runs on the first event instead, so the API starts while Slack is down.
         token_verification_enabled=False,
     )
-    app.use(_drop_redeliveries(SeenEvents()))
+    ledger = ledger if ledger is not None else build_event_ledger(settings)
+    app.use(_claim_events(ledger, settings.slack.event_lease_s))
     app.event("app_mention")(_mention_listener(service))
     app.event("message")(_direct_message_listener(service))
     return app
+
+
+def retry_handlers(settings: Settings) -> list[RetryHandler]:
+    """Retry a dropped connection, and a 429 after the Retry-After that Slack asks for."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=settings.slack.rate_limit_retries),
+    ]
 
 
 def slack_router(service: RagService, settings: Settings) -> APIRouter:
@@ -112,60 +146,51 @@ def _bot_token(settings: Settings) -> str:
 # --- retries and duplicates ---------------------------------------------------------------
 
 
-class SeenEvents:
-    """Event ids seen within `ttl_s`, at most `max_size` of them; safe across threads.
+@dataclass(frozen=True)
+class EventClaim:
+    """This process answers `event_id`; settle it with `finish` or `release`."""
 
-    >>> seen = SeenEvents()
-    >>> seen.first_time("Ev1"), seen.first_time("Ev1")
-    (True, False)
-    """
+    ledger: EventLedger
+    event_id: str
 
-    def __init__(
-        self,
-        ttl_s: float = 3600.0,
-        max_size: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ttl_s = ttl_s
-        self._max_size = max_size
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+    def finish(self) -> None:
+        self.ledger.finish(self.event_id)
 
-    def first_time(self, event_id: str) -> bool:
-        """Record `event_id`; False when it was already recorded and has not expired."""
-        with self._lock:
-            now = self._clock()
-            # Insertion order is time order, so the expired ids are all at the front.
-            while self._seen and next(iter(self._seen.values())) <= now - self._ttl_s:
-                self._seen.popitem(last=False)
-            if event_id in self._seen:
-                return False
-            self._seen[event_id] = now
-            if len(self._seen) > self._max_size:
-                self._seen.popitem(last=False)
-            return True
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._seen)
+    def release(self) -> None:
+        self.ledger.release(self.event_id)
 
 
-def _drop_redeliveries(seen: SeenEvents) -> Callable[..., BoltResponse | None]:
-    def drop_redeliveries(
-        body: dict[str, Any], request: BoltRequest, next_: Callable[[], None]
+def _claim_events(ledger: EventLedger, lease_s: float) -> Callable[..., BoltResponse | None]:
+    def claim_event(
+        body: dict[str, Any], context: BoltContext, next_: Callable[[], None]
     ) -> BoltResponse | None:
-        # Slack retries when it did not get our ack within 3 s, not because the answer failed:
-        # answering a retry would post a second answer next to the first one.
-        if request.headers.get("x-slack-retry-num"):
-            return BoltResponse(status=200, body="")
+        # Slack redelivers (with X-Slack-Retry-Num) when our ack was late or lost, or the
+        # process died: answer it unless someone is answering it or has answered it. The
+        # claim is taken here, before the ack, so a duplicate is dropped synchronously.
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and not seen.first_time(event_id):
-            return BoltResponse(status=200, body="")
+        if body.get("type") == "event_callback" and isinstance(event_id, str):
+            if not ledger.claim(event_id, lease_s):
+                return BoltResponse(status=200, body="")
+            context[_CLAIM] = EventClaim(ledger, event_id)
         next_()
         return None
 
-    return drop_redeliveries
+    return claim_event
+
+
+@contextmanager
+def _settling(context: BoltContext) -> Iterator[None]:
+    """Finish the event's claim when the listener is done, release it when it failed."""
+    claim: EventClaim | None = context.get(_CLAIM)
+    try:
+        yield
+    except BaseException:
+        # No final reply reached Slack: a redelivery may answer it.
+        if claim is not None:
+            claim.release()
+        raise
+    if claim is not None:
+        claim.finish()
 
 
 # --- listeners ------------------------------------------------------------------------------
@@ -173,10 +198,11 @@ def _drop_redeliveries(seen: SeenEvents) -> Callable[..., BoltResponse | None]:
 
 def _mention_listener(service: RagService) -> Callable[..., None]:
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        # Another bot mentioning us could start a loop of bots answering each other.
-        if event.get("bot_id") or event.get("subtype"):
-            return
-        answer_in_thread(service, client, event, context.bot_user_id, in_dm=False)
+        with _settling(context):
+            # Another bot mentioning us could start a loop of bots answering each other.
+            if event.get("bot_id") or event.get("subtype"):
+                return
+            answer_in_thread(service, client, event, context.bot_user_id, in_dm=False)
 
     return answer_mention
 
@@ -185,10 +211,11 @@ def _direct_message_listener(service: RagService) -> Callable[..., None]:
     def answer_direct_message(
         event: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        # Channel messages arrive as app_mention; subtypes are edits, joins and bot posts.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return
-        answer_in_thread(service, client, event, context.bot_user_id, in_dm=True)
+        with _settling(context):
+            # Channel messages arrive as app_mention; subtypes are edits, joins and bot posts.
+            if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+                return
+            answer_in_thread(service, client, event, context.bot_user_id, in_dm=True)
 
     return answer_direct_message
 
@@ -201,16 +228,68 @@ def answer_in_thread(
     *,
     in_dm: bool,
 ) -> None:
-    """Post a placeholder in the event's thread, then replace it with the answer."""
+    """Post a placeholder in the event's thread, then replace it with the answer.
+
+    Returns once a final reply (the answer, or a short error) is in the thread; raises when
+    Slack took none, so the caller can let a redelivery try again.
+    """
     channel = event["channel"]
     thread_ts = event.get("thread_ts") or event["ts"]
     question = question_text(event.get("text") or "", bot_user_id)
     if not question:
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=EMPTY_QUESTION_TEXT)
         return
-    placeholder = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=THINKING_TEXT)
+    placeholder = _post_placeholder(client, channel, thread_ts)
     reply = _reply(service, client, event, question, bot_user_id, in_dm)
-    _replace(client, channel, placeholder["ts"], reply)
+    try:
+        _deliver(client, channel, thread_ts, placeholder, reply)
+    except _SLACK_FAILURES:
+        # The SDK has already waited out Retry-After and retried: Slack stays down or keeps
+        # refusing. A short error beats "Looking through the articles…" left up for good.
+        logger.warning("Slack did not take the answer in %s; replying with an error", channel)
+        _deliver_error(client, channel, thread_ts, placeholder)
+
+
+def _deliver_error(
+    client: WebClient, channel: str, thread_ts: str, placeholder: str | None
+) -> None:
+    """Edit the placeholder into SLACK_DOWN_TEXT, else post it; raises when neither worked."""
+    if placeholder is not None:
+        try:
+            client.chat_update(channel=channel, ts=placeholder, text=SLACK_DOWN_TEXT)
+            return
+        except _SLACK_FAILURES:
+            # chat.update has its own rate limit; a new message may still get through.
+            logger.warning("could not edit the placeholder in %s", channel, exc_info=True)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=SLACK_DOWN_TEXT)
+
+
+def _post_placeholder(client: WebClient, channel: str, thread_ts: str) -> str | None:
+    try:
+        return str(
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=THINKING_TEXT)["ts"]
+        )
+    except _SLACK_FAILURES:
+        # The placeholder is a courtesy: answer anyway, posting the answer as a new message.
+        logger.warning("could not post the placeholder in %s", channel, exc_info=True)
+        return None
+
+
+def _deliver(
+    client: WebClient, channel: str, thread_ts: str, placeholder: str | None, reply: SlackReply
+) -> None:
+    if placeholder is not None:
+        _replace(client, channel, placeholder, reply)
+        return
+    try:
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=reply.text, blocks=reply.blocks
+        )
+    except SlackApiError as exc:
+        if reply.blocks is None or not _refused_blocks(exc):
+            raise
+        logger.exception("chat.postMessage rejected the answer blocks; sending text only")
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply.text)
 
 
 @dataclass(frozen=True)
@@ -253,12 +332,18 @@ def error_text(exc: RagError) -> str:
 def _replace(client: WebClient, channel: str, ts: str, reply: SlackReply) -> None:
     try:
         client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
-    except SlackApiError:
-        if reply.blocks is None:
+    except SlackApiError as exc:
+        if reply.blocks is None or not _refused_blocks(exc):
             raise
         # Slack refuses blocks it finds invalid; the bare answer beats a placeholder forever.
         logger.exception("chat.update rejected the answer blocks; sending text only")
         client.chat_update(channel=channel, ts=ts, text=reply.text)
+
+
+def _refused_blocks(exc: SlackApiError) -> bool:
+    """Whether Slack refused the message itself, not the rate (429) or the connection."""
+    response = exc.response
+    return response.status_code != 429 and response.get("error") != "ratelimited"
 
 
 # --- thread history -------------------------------------------------------------------------
@@ -272,7 +357,7 @@ def _thread_history(
     try:
         pages = client.conversations_replies(channel=event["channel"], ts=event["thread_ts"])
         messages = [m for page in pages for m in page.get("messages", [])]
-    except SlackApiError:
+    except _SLACK_FAILURES:
         # A missing history scope or rate limit should cost the follow-up context, not the answer.
         logger.warning("could not read thread %s for history", event["thread_ts"], exc_info=True)
         return []
@@ -323,22 +408,14 @@ def question_text(text: str, bot_user_id: str | None) -> str:
     return unescape(" ".join(text.split()))
 
 
-def escape(text: str) -> str:
-    """Slack's mrkdwn escaping; it also stops model or article text from pinging `<!channel>`."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def answer_reply(answer: Answer) -> SlackReply:
     """The answer with its `[n]` markers, then one compact line per cited passage."""
-    text = escape(_truncate(answer.text, MAX_ANSWER_CHARS))
+    # The model quotes the articles, so its text is as untrusted as theirs.
+    text = inert(_truncate(answer.text, MAX_ANSWER_CHARS))
     answer_block = {
         "type": "section",
         "block_id": ANSWER_BLOCK_ID,
-        "text": {"type": "mrkdwn", "text": text},
+        "text": _mrkdwn(text),
     }
     return SlackReply(text, [answer_block, *sources_blocks(answer.citations)])
 
@@ -358,12 +435,18 @@ def sources_blocks(citations: Sequence[Citation]) -> list[dict[str, Any]]:
 
 def _source_line(c: Citation) -> str:
     when = f" · {c.date.isoformat()}" if c.date else ""
-    quote = escape(_truncate(" ".join(c.quote.split()), MAX_QUOTE_CHARS))
-    return f"*[{c.n}]* `{escape(c.source)}`{when}\n“{quote}”"
+    # Article text and file names are untrusted: no link, mention or markup may come of them.
+    quote = inert(_truncate(" ".join(c.quote.split()), MAX_QUOTE_CHARS))
+    return f"*[{c.n}]* `{inert_code(c.source)}`{when}\n“{quote}”"
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [_mrkdwn(text)]}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack neither turns URLs into links nor parses names and mentions in it.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def _truncate(text: str, limit: int) -> str:

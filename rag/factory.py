@@ -43,6 +43,18 @@ def build_store(s: Settings, embedder: Embedder) -> VectorStore:
     )
 
 
+def build_event_ledger(s: Settings) -> EventLedger:
+    """Where chat-platform event claims live: the shared Postgres database when
+    `RAG_CONVERSATIONS__URL` is set (every host), else a SQLite file that the workers on this
+    data dir share."""
+    url = _postgres_url(s)
+    if url is not None:
+        return build_postgres_event_ledger(url)
+    from rag.event_ledger_sqlite import SqliteEventLedger
+
+    return SqliteEventLedger(s.events_path)
+
+
 def build_llm(s: Settings) -> ChatModel:
     if s.llm.backend == "openai":
         from rag.llm.openai_compat import OpenAICompatModel

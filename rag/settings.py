@@ -92,6 +92,12 @@ class SlackSettings(BaseModel):
     signing_secret: SecretStr | None = None
     app_token: SecretStr | None = None
     api_url: str = "https://slack.com/api/"
+    # How long a worker's claim on an event holds off redeliveries of it. Longer than one
+    # answer takes, shorter than Slack's last retry (~5 min after the event), so that retry
+    # can take over from a worker that died mid-answer.
+    event_lease_s: float = Field(240.0, gt=0)
+    # Retries of a Web API call that Slack answered with 429 (each waits its Retry-After).
+    rate_limit_retries: int = Field(3, ge=0, le=10)
 
 
 class Settings(BaseSettings):
@@ -149,6 +155,10 @@ class Settings(BaseSettings):
     @property
     def write_lock_path(self) -> Path:
         return self.data_dir / "writes.lock"
+
+    @property
+    def events_path(self) -> Path:
+        return self.data_dir / "events.sqlite3"
 
     @property
     def upload_dir(self) -> Path:

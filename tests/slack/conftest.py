@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from api.slack import slack_router
 from rag.embeddings.base import Embedder
+from rag.event_ledger_sqlite import SqliteEventLedger
 from rag.factory import build_service
 from rag.llm.base import ChatModel
 from rag.llm.fake import FakeChatModel
@@ -41,7 +42,6 @@ BANKS_ANSWER = (
     "The China Development Bank and the Export-Import Bank will provide "
     "an additional $100 billion in loans [1]."
 )
-SENTINEL_CHANNEL = "DSENTINEL"
 
 
 def news_script(messages: Sequence[Message]) -> str:
@@ -142,6 +142,7 @@ class SlackSender:
     url: str
     post_raw: Callable[..., httpx.Response]
     fake: FakeSlack
+    ledger: SqliteEventLedger | None = None  # the app's, read to know when it is done
 
     def post(
         self,
@@ -179,19 +180,18 @@ class SlackSender:
         }
         return ts, event_callback(event)
 
-    def drain(self) -> None:
-        """Send a fresh DM and wait for its answer.
+    def settle(self, *payloads: dict[str, Any]) -> None:
+        """Wait until the app is done with every event in `payloads`.
 
-        Listeners run in order on Bolt's worker threads, so once this answer is in, any work a
-        request before it had started has made its Slack calls too: absence becomes checkable.
+        The claim on an event is taken before the ack, so once `post` has returned an event
+        is unclaimed (dropped, forged, ignored before the listeners), or claimed until its
+        listener finishes or releases it: then all its Slack calls have been made, and the
+        absence of a call becomes checkable. No sleeping, no guessing at thread order.
         """
-        _, payload = self.dm(LENDING_QUESTION, channel=SENTINEL_CHANNEL)
-        assert self.post(payload).status_code == 200
-        self.fake.wait_for(lambda: len(self.fake.updates(SENTINEL_CHANNEL)) == 1)
-
-
-def calls_outside_sentinel(fake: FakeSlack, method: str) -> list[dict[str, Any]]:
-    return [c for c in fake.of(method) if c.get("channel") != SENTINEL_CHANNEL]
+        assert self.ledger is not None, "settle() needs the app's ledger"
+        ledger = self.ledger
+        ids = [payload["event_id"] for payload in payloads]
+        self.fake.wait_for(lambda: all(ledger.state(i) != "answering" for i in ids))
 
 
 @pytest.fixture
@@ -206,7 +206,8 @@ def serve(
             app.include_router(slack_router(service, settings))
             # This app has no /healthz: it is ready once uvicorn has started.
             url = servers.enter_context(serve_app(app, timeout_s=10, ready_path=None))
-            return SlackSender(url + "/slack/events", http.post, fake_slack)
+            ledger = SqliteEventLedger(settings.events_path)
+            return SlackSender(url + "/slack/events", http.post, fake_slack, ledger)
 
         yield start
 

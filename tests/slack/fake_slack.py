@@ -2,7 +2,8 @@
 
 Implements what the bot uses: auth.test, chat.postMessage, chat.update, conversations.replies.
 Messages live in memory, so conversations.replies returns what the bot posted plus the user
-messages a test adds with `add_user_message`.
+messages a test adds with `add_user_message`. It can answer HTTP 429 with a Retry-After, as
+Slack does when an app posts too fast, and play a dead worker's network (`cut_off`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -30,6 +31,7 @@ TEAM_ID = "T0TEST"
 class ApiCall:
     method: str
     args: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeSlack(LoopbackServer):
@@ -40,6 +42,11 @@ class FakeSlack(LoopbackServer):
         self.calls: list[ApiCall] = []
         self.errors: dict[str, str] = {}  # method -> the error code it answers with
         self.reject_blocks = False  # answer chat.update with blocks by invalid_blocks
+        # (method, args) -> Retry-After seconds to answer 429 with, or None to serve the call.
+        self.throttle: Callable[[str, dict[str, Any]], int | None] | None = None
+        self.throttled: list[ApiCall] = []  # the calls answered 429; not in `calls`
+        self._cut_off: set[str] = set()  # URL path prefixes whose callers get no answer
+        self._limits: dict[str, list[int]] = {}  # method -> [429s left, Retry-After]
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -81,7 +88,39 @@ class FakeSlack(LoopbackServer):
     def updates(self, channel: str | None = None) -> list[dict[str, Any]]:
         return self.of("chat.update", channel)
 
-    def wait_for(self, condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    def bot_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The bot's messages in `channel` as they stand now (placeholders edited in place)."""
+        with self._lock:
+            found = [
+                dict(m)
+                for (c, _), m in self._messages.items()
+                if c == channel and m.get("user") == BOT_USER_ID
+            ]
+        return sorted(found, key=lambda m: Decimal(m["ts"]))
+
+    def rate_limit(self, method: str, times: int, retry_after: int = 0) -> None:
+        """Answer the next `times` calls of `method` with 429 and `Retry-After: retry_after`."""
+        self._limits[method] = [times, retry_after]
+        self.throttle = self._limited
+
+    def _limited(self, method: str, args: dict[str, Any]) -> int | None:
+        limit = self._limits.get(method)
+        if limit is None or limit[0] <= 0:
+            return None
+        limit[0] -= 1
+        return limit[1]
+
+    def url_for(self, prefix: str) -> str:
+        """A base URL for one client (one worker), so `cut_off(prefix)` can silence it alone."""
+        return f"{self.origin}/{prefix}/api/"
+
+    def cut_off(self, prefix: str) -> None:
+        """Calls through `url_for(prefix)` get their connection closed, unanswered, unrecorded:
+        what a worker that died mid-answer would manage to post from now on."""
+        with self._lock:
+            self._cut_off.add(f"/{prefix}/")
+
+    def wait_for(self, condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
         deadline = time.monotonic() + timeout_s
         while not condition():
             if time.monotonic() > deadline:
@@ -104,6 +143,21 @@ class FakeSlack(LoopbackServer):
         # WebClient sends the workspace id along for org-wide apps; not part of the message.
         args.pop("team_id", None)
         method = url.path.rsplit("/", 1)[-1]
+        with self._lock:
+            if any(url.path.startswith(prefix) for prefix in self._cut_off):
+                handler.close_connection = True
+                return
+            retry_after = self.throttle(method, args) if self.throttle else None
+            if retry_after is not None:
+                self.throttled.append(ApiCall(method, args))
+        if retry_after is not None:
+            send_json(
+                handler,
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(retry_after)},
+            )
+            return
         send_json(
             handler,
             self.call(method, args, token),

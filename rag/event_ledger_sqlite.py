@@ -1,0 +1,138 @@
+"""The `EventLedger` in a SQLite file (WAL): shared by every worker that uses the same data dir.
+
+One row per event id: `answering` with a lease deadline, or `finished`. A claim is a single
+UPSERT, so two processes racing for the same event cannot both win. Times are wall-clock
+seconds (`time.time()`), because the processes comparing them share no monotonic clock.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS slack_events (
+    event_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('answering', 'finished')),
+    owner TEXT NOT NULL,
+    lease_until REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS slack_events_updated ON slack_events (updated);
+"""
+
+# The claim wins when the id is new, or when the row is a claim whose lease ran out.
+_CLAIM = """
+INSERT INTO slack_events (event_id, state, owner, lease_until, updated)
+VALUES (:event_id, 'answering', :owner, :lease_until, :now)
+ON CONFLICT (event_id) DO UPDATE SET
+    state = 'answering', owner = excluded.owner,
+    lease_until = excluded.lease_until, updated = excluded.updated
+WHERE slack_events.state = 'answering' AND slack_events.lease_until <= :now
+"""
+
+EventState = Literal["answering", "lapsed", "finished"]
+
+
+class SqliteEventLedger:
+    """Claims on event ids in `path`; safe across threads, processes and fork.
+
+    Rows older than `retention_s` are deleted now and then: Slack gives up redelivering an
+    event after about five minutes, so a day is far more than any retry needs.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        retention_s: float = 86_400.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._retention_s = retention_s
+        self._clock = clock
+        self._local = threading.local()
+        # Which claim this object made per event, so a worker whose lease lapsed cannot
+        # release the claim that a redelivery on another worker has taken over since.
+        self._owners: dict[str, str] = {}
+        self._owners_lock = threading.Lock()
+        self._next_prune = 0.0
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        # A connection must not cross fork(): a forked worker opens its own.
+        if db is None or getattr(self._local, "pid", None) != os.getpid():
+            db = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+            self._local.pid = os.getpid()
+        return db
+
+    def claim(self, event_id: str, lease_s: float) -> bool:
+        now = self._clock()
+        owner = uuid.uuid4().hex
+        db = self._connect()
+        self._prune(db, now)
+        won = (
+            db.execute(
+                _CLAIM,
+                {"event_id": event_id, "owner": owner, "lease_until": now + lease_s, "now": now},
+            ).rowcount
+            == 1
+        )
+        if won:
+            with self._owners_lock:
+                self._owners[event_id] = owner
+        return won
+
+    def finish(self, event_id: str) -> None:
+        now = self._clock()
+        with self._owners_lock:
+            self._owners.pop(event_id, None)
+        # Finished for good, whoever holds the claim now: an answer is in the thread.
+        self._connect().execute(
+            "INSERT INTO slack_events (event_id, state, owner, lease_until, updated)"
+            " VALUES (?, 'finished', '', 0, ?)"
+            " ON CONFLICT (event_id) DO UPDATE SET state = 'finished', updated = excluded.updated",
+            (event_id, now),
+        )
+
+    def release(self, event_id: str) -> None:
+        with self._owners_lock:
+            owner = self._owners.pop(event_id, None)
+        if owner is None:
+            return
+        self._connect().execute(
+            "DELETE FROM slack_events WHERE event_id = ? AND state = 'answering' AND owner = ?",
+            (event_id, owner),
+        )
+
+    def state(self, event_id: str) -> EventState | None:
+        """`answering` (lease alive), `lapsed` (its worker died or overran the lease: the next
+        delivery may claim it), `finished`, or None when never claimed or released."""
+        row = (
+            self._connect()
+            .execute("SELECT state, lease_until FROM slack_events WHERE event_id = ?", (event_id,))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        if row[0] == "answering" and row[1] <= self._clock():
+            return "lapsed"
+        return "finished" if row[0] == "finished" else "answering"
+
+    def _prune(self, db: sqlite3.Connection, now: float) -> None:
+        # At most once a minute per object: a DELETE on every claim would cost writes.
+        if now < self._next_prune:
+            return
+        self._next_prune = now + 60.0
+        db.execute("DELETE FROM slack_events WHERE updated < ?", (now - self._retention_s,))
