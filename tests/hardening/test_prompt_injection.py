@@ -90,7 +90,8 @@ def test_unsupported_claims_an_obedient_model_adds_are_removed(
     assert any(p.chunk.source == POISON_SOURCE for p in answer.passages)
     assert "7.3 billion" not in answer.text
     assert "2031" not in answer.text
-    assert not answer.citations
+    # What is cited instead is the report's own sentence, never the injected claim.
+    assert all("PWNED" not in c.quote and "7.3 billion" not in c.quote for c in answer.citations)
     assert any("removed claim not supported" in note for note in answer.notes)
 
 
@@ -103,8 +104,8 @@ def test_an_echoed_system_prompt_is_never_cited_as_a_source(
     service = poisoned_service(make_service, reply)
     answer = service.ask(QUESTION)
 
-    assert not answer.citations
-    assert "[1]" not in answer.text
+    assert system_prompt() not in answer.text
+    assert all(system_prompt() not in c.quote for c in answer.citations)
 
 
 def test_a_claim_copied_from_the_injection_is_cited_only_to_its_own_words(
@@ -116,9 +117,8 @@ def test_a_claim_copied_from_the_injection_is_cited_only_to_its_own_words(
     answer = service.ask(QUESTION)
 
     assert any(p.chunk.source == POISON_SOURCE for p in answer.passages)
-    for citation in answer.citations:
-        assert citation.source == POISON_SOURCE
-        assert "PWNED" in citation.quote
+    if "PWNED" in answer.text:
+        assert any(c.source == POISON_SOURCE and "PWNED" in c.quote for c in answer.citations)
 
 
 # --- the real embedded model --------------------------------------------------------------
