@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
 from rag.answer.date_arithmetic import days_between
 from rag.answer.quote_fallback import quote_answer
+from rag.cancellation import Cancellation
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
@@ -142,19 +144,33 @@ class RagService:
         return self.retriever.retrieve(question.strip(), self._top_k, filters)
 
     def ask(
-        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        cancel: Cancellation | None = None,
     ) -> Answer:
-        return final_answer(self.ask_stream(question, history, filters))
+        return final_answer(self.ask_stream(question, history, filters, cancel))
 
     def ask_stream(
-        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        cancel: Cancellation | None = None,
     ) -> Iterator[StreamEvent]:
-        """Model tokens as they come, then one `Final` with the verified answer."""
+        """Model tokens as they come, then one `Final` with the verified answer.
+
+        When `cancel` is set (the asker left), the stream ends with `QuestionCancelled` at the
+        next step: before retrieval, while waiting for the model, or between model tokens.
+        """
         self._check_question(question)
         self._check_corpus()
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        standalone = self._standalone(question.strip(), history or [], timings)
+        standalone = self._standalone(question.strip(), history or [], timings, cancel)
         missing = self.retriever.unknown_names(standalone)
         if missing:
             # No article names it, so none can answer: say so now instead of spending seconds of
@@ -207,10 +223,12 @@ class RagService:
             # right there; the citation check still applies.
             notes.append(f"answering from {pool[focus].chunk.chunk_id}, whose sentence matches")
             verified = yield from self._answer(
-                standalone, [pool[focus]], notes, timings, started, "answer_focused"
+                standalone, [pool[focus]], notes, timings, started, cancel, "answer_focused"
             )
         else:
-            verified = yield from self._answer(standalone, passages, notes, timings, started)
+            verified = yield from self._answer(
+                standalone, passages, notes, timings, started, cancel
+            )
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
                 notes.append(f"the draft adds nothing to the question: {verified.text!r}")
@@ -225,7 +243,9 @@ class RagService:
                 if cited not in passages:
                     passages = [*passages, cited]
             elif focus is not None:
-                verified = yield from self._answer(standalone, passages, notes, timings, started)
+                verified = yield from self._answer(
+                    standalone, passages, notes, timings, started, cancel
+                )
                 if verified.answered and not adds_answer(analysed, verified.text):
                     notes.append(f"the draft adds nothing to the question: {verified.text!r}")
                     verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
@@ -252,6 +272,7 @@ class RagService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        cancel: Cancellation | None,
         template: str = "answer_user",
     ) -> Generator[StreamEvent, None, Verified]:
         """Generate a draft (streaming its tokens), then fix dates and citations in code."""
@@ -269,16 +290,19 @@ class RagService:
         ]
         pieces: list[str] = []
         sending = False  # held back while the draft could still be the refusal marker
-        for piece in self.llm.stream(
-            messages, max_tokens=self._max_tokens, temperature=self._temperature
-        ):
-            pieces.append(piece)
-            if sending:
-                yield Token(piece)
-            elif not _may_become_refusal("".join(pieces)):
-                sending = True
-                timings.setdefault("first_token_s", time.perf_counter() - started)
-                yield Token("".join(pieces))
+        model_stream = self.llm.stream(
+            messages, max_tokens=self._max_tokens, temperature=self._temperature, cancel=cancel
+        )
+        # Closed explicitly: a stream abandoned at a `yield` below still holds the model's turn.
+        with closing(model_stream):
+            for piece in model_stream:
+                pieces.append(piece)
+                if sending:
+                    yield Token(piece)
+                elif not _may_become_refusal("".join(pieces)):
+                    sending = True
+                    timings.setdefault("first_token_s", time.perf_counter() - started)
+                    yield Token("".join(pieces))
         draft = "".join(pieces)
         notes.append(f"model draft: {draft.strip()!r}")
         if dated is not None:
@@ -306,12 +330,16 @@ class RagService:
         return sentence_matches(terms, passages, article_text)
 
     def chat(
-        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        filters: Filters | None = None,
+        cancel: Cancellation | None = None,
     ) -> Iterator[StreamEvent]:
         """`ask_stream` with history loaded from and saved to the conversation store."""
         assert self.conversations is not None, "chat needs a ConversationStore"
         history = self.conversations.history(conversation_id) if conversation_id else []
-        for event in self.ask_stream(question, history, filters):
+        for event in self.ask_stream(question, history, filters, cancel):
             if isinstance(event, Final) and conversation_id:
                 citations = [
                     {"n": c.n, "source": c.source, "start": c.start, "end": c.end}
@@ -376,7 +404,13 @@ class RagService:
         if self.store.count() == 0:
             raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
 
-    def _standalone(self, question: str, history: list[Turn], timings: dict[str, float]) -> str:
+    def _standalone(
+        self,
+        question: str,
+        history: list[Turn],
+        timings: dict[str, float],
+        cancel: Cancellation | None = None,
+    ) -> str:
         """Rewrite a follow-up into a question that retrieval can answer on its own, from the
         user's own earlier questions: a wrong earlier answer must not carry into this one
         (the prompt shows no model answers)."""
@@ -384,7 +418,11 @@ class RagService:
             return question
         t = time.perf_counter()
         prompt = self.prompts.render("condense_question", history=history, question=question)
-        text = "".join(self.llm.stream([Message("user", prompt)], max_tokens=80, temperature=0.0))
+        pieces = self.llm.stream(
+            [Message("user", prompt)], max_tokens=80, temperature=0.0, cancel=cancel
+        )
+        with closing(pieces):
+            text = "".join(pieces)
         timings["condense_s"] = time.perf_counter() - t
         rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
         if not rewritten or len(rewritten) > 4 * len(question) + 200:

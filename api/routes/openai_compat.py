@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from api.admission import AdmittedDep
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import ErrorOut, OpenAIChatIn
 from api.sse import primed
@@ -46,7 +47,7 @@ router = APIRouter()
     },
 )
 async def chat_completions(
-    body: OpenAIChatIn, service: ServiceDep, settings: SettingsDep
+    body: OpenAIChatIn, service: ServiceDep, settings: SettingsDep, admitted: AdmittedDep
 ) -> object:
     question, history = _split_messages(body)
     if len(question) > settings.api.max_question_chars:
@@ -56,7 +57,7 @@ async def chat_completions(
         )
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    events = service.ask_stream(question, history)
+    events = admitted.owns(service.ask_stream(question, history, cancel=admitted.cancel))
     if not body.stream:
         answer = await run_in_threadpool(final_answer, events)
         return _completion(completion_id, created, body.model, answer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from rag.cancellation import Cancellation
 from rag.types import Message
 
 Script = Callable[[Sequence[Message]], str]
@@ -21,13 +22,22 @@ class FakeChatModel:
         self.calls: list[list[Message]] = []
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        cancel: Cancellation | None = None,
     ) -> Iterator[str]:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         self.calls.append(list(messages))
         text = self._reply(messages) if callable(self._reply) else self._reply
         for i, word in enumerate(text.split(" ")):
             if self._delay_s:
                 time.sleep(self._delay_s)
+            if cancel is not None:
+                cancel.raise_if_cancelled()
             yield word if i == 0 else " " + word
 
     def ping(self) -> None:

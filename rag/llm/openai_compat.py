@@ -7,6 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
+from rag.cancellation import Cancellation
 from rag.errors import BackendUnavailable
 from rag.types import Message
 
@@ -32,8 +33,15 @@ class OpenAICompatModel:
         )
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        cancel: Cancellation | None = None,
     ) -> Iterator[str]:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         try:
             response = self._client.chat.completions.create(
                 model=self._model,
@@ -42,9 +50,14 @@ class OpenAICompatModel:
                 temperature=temperature,
                 stream=True,
             )
-            for chunk in response:
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+            # Closing the response drops the connection, which stops the server generating
+            # (llama.cpp server, vLLM) when the question is cancelled or abandoned.
+            with response:
+                for chunk in response:
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
         except openai.APITimeoutError:
             raise BackendUnavailable(f"the model server at {self._base_url} timed out") from None
         except openai.APIConnectionError:
