@@ -28,10 +28,10 @@ log = logging.getLogger("newsrag.api")
 
 T = TypeVar("T")
 
-# Retry-After before any question has finished here: about one embedded-model answer.
+# Retry-After before the server has cleared a question under load: about one embedded answer.
 FIRST_RETRY_AFTER_S = 5.0
-# Weight of the latest question in the running mean of question time.
-SMOOTHING = 0.2
+# Weight of the latest interval in the running mean.
+SMOOTHING = 0.3
 
 
 class Admission:
@@ -48,7 +48,8 @@ class Admission:
         self.limit = limit
         self._lock = threading.Lock()
         self._pending = 0
-        self._mean_s = FIRST_RETRY_AFTER_S
+        self._interval_s = FIRST_RETRY_AFTER_S
+        self._last_release: float | None = None
 
     @property
     def pending(self) -> int:
@@ -65,15 +66,19 @@ class Admission:
         return Slot(self)
 
     def retry_after_s(self) -> int:
-        """Whole seconds until a slot is likely to free: one question's mean time, since the
-        questions in the line finish one after another."""
+        """Whole seconds until a place is likely to free: the mean time between two questions
+        finishing while others were still in (how fast the server clears its line)."""
         with self._lock:
-            return max(1, math.ceil(self._mean_s))
+            return max(1, math.ceil(self._interval_s))
 
-    def _leave(self, seconds: float) -> None:
+    def _leave(self) -> None:
+        now = time.monotonic()
         with self._lock:
             self._pending -= 1
-            self._mean_s += SMOOTHING * (seconds - self._mean_s)
+            if self._last_release is not None:
+                self._interval_s += SMOOTHING * (now - self._last_release - self._interval_s)
+            # An idle spell between questions says nothing about how fast the line moves.
+            self._last_release = now if self._pending else None
 
 
 class Slot:
@@ -81,13 +86,12 @@ class Slot:
 
     def __init__(self, admission: Admission) -> None:
         self._admission = admission
-        self._started = time.monotonic()
         self._released = False
 
     def release(self) -> None:
         if not self._released:
             self._released = True
-            self._admission._leave(time.monotonic() - self._started)
+            self._admission._leave()
 
 
 class AdmittedQuestion:

@@ -227,14 +227,18 @@ def test_a_question_whose_client_left_never_reaches_the_model(server: Server) ->
     assert len(server.model.calls) == 2
 
 
-def test_a_stream_whose_client_left_stops_generating(server: Server) -> None:
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "plain"])
+def test_a_client_leaving_mid_answer_stops_the_generation(server: Server, stream: bool) -> None:
     client = server.connect()
-    client.sendall(raw_request("/v1/chat", json.dumps(chat_body(stream=True)).encode()))
-    seen = b""
-    while b"event: token" not in seen:
-        chunk = client.recv(65536)
-        assert chunk, f"the stream ended before a token: {seen!r}"
-        seen += chunk
+    client.sendall(raw_request("/v1/chat", json.dumps(chat_body(stream=stream)).encode()))
+    if stream:
+        seen = b""
+        while b"event: token" not in seen:  # the client has the first word
+            chunk = client.recv(65536)
+            assert chunk, f"the stream ended before a token: {seen!r}"
+            seen += chunk
+    else:
+        wait_until(lambda: len(server.model.calls) == 1, "the model is generating")
     client.close()
 
     wait_until(lambda: server.model.stopped == 1, "the generation stops")

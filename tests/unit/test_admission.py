@@ -49,17 +49,21 @@ def test_a_released_slot_admits_the_next_question_once() -> None:
     assert admission.try_enter() is None
 
 
-def test_retry_after_follows_how_long_questions_take() -> None:
-    admission = Admission(limit=1)
+def test_retry_after_follows_how_fast_the_line_clears(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("api.admission.time.monotonic", lambda: clock[0])
+    admission = Admission(limit=3)
     assert admission.retry_after_s() == FIRST_RETRY_AFTER_S
 
-    for _ in range(30):
-        slot = admission.try_enter()
-        assert slot is not None
-        slot._started -= 40.0  # as if the question had taken 40 s
-        slot.release()
+    for _ in range(20):  # a full line that lets one question go every 40 s
+        slots = [admission.try_enter() for _ in range(3)]
+        for slot in slots:
+            assert slot is not None
+            clock[0] += 40.0
+            slot.release()
+        clock[0] += 3600.0  # an idle hour between bursts does not count
 
-    assert 30 <= admission.retry_after_s() <= 41
+    assert 39 <= admission.retry_after_s() <= 40
 
 
 def test_admission_never_exceeds_its_limit_under_racing_threads() -> None:
