@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rag.presenters import citation_to_dict, passage_to_dict
+from rag.questions import EMPTY_QUESTION, is_blank
 from rag.store.base import StoredDocument
 from rag.types import Answer, Filters
 
@@ -18,6 +19,15 @@ class FiltersIn(BaseModel):
     sources: list[str] = Field(default_factory=list, max_length=100)
     date_from: date | None = None
     date_to: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> FiltersIn:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            # Not an empty result: an answer of "not in the articles" would be a false one.
+            raise ValueError(
+                f"date_from {self.date_from} is after date_to {self.date_to}; swap them"
+            )
+        return self
 
     def to_filters(self) -> Filters:
         return Filters(tuple(self.sources), self.date_from, self.date_to)
@@ -35,6 +45,14 @@ class ChatIn(BaseModel):
     )
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="Send server-sent events instead of one JSON body.")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, question: str) -> str:
+        # The service checks the same rule (rag.questions) for the CLI, Slack and OpenAI routes.
+        if is_blank(question):
+            raise ValueError(EMPTY_QUESTION)
+        return question
 
 
 class CitationOut(BaseModel):

@@ -13,6 +13,7 @@ from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
 from rag.answer.date_arithmetic import days_between
 from rag.answer.quote_fallback import quote_answer
+from rag.answer.still_stored import keep_stored
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
@@ -21,6 +22,7 @@ from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel
 from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
 from rag.prompts import Prompts
+from rag.questions import EMPTY_QUESTION, is_blank
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
 from rag.types import Answer, Filters, Message, Passage, Turn
@@ -126,12 +128,19 @@ class RagService:
     def documents(self) -> list[StoredDocument]:
         return self.store.documents()
 
-    def delete_document(self, doc_id: str) -> StoredDocument:
+    def document(self, doc_id: str) -> StoredDocument:
         doc = next((d for d in self.store.documents() if d.doc_id == doc_id), None)
         if doc is None:
             raise NotFound(f"document {doc_id!r} not found")
-        self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
-        self.retriever.invalidate()
+        return doc
+
+    def delete_document(self, doc_id: str) -> StoredDocument:
+        doc = self.document(doc_id)
+        try:
+            # All or nothing: the store reads back what a failed delete did.
+            self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
+        finally:
+            self.retriever.invalidate()
         return doc
 
     # --- questions -------------------------------------------------------------------------
@@ -182,14 +191,16 @@ class RagService:
             passages += [p for p in pool if p.chunk.chunk_id in cited and p not in passages]
             timings["total_s"] = time.perf_counter() - started
             yield Final(
-                Answer(
-                    computed.text,
-                    computed.citations,
-                    passages,
-                    True,
-                    standalone,
-                    timings,
-                    computed.notes,
+                self._still_stored(
+                    Answer(
+                        computed.text,
+                        computed.citations,
+                        passages,
+                        True,
+                        standalone,
+                        timings,
+                        computed.notes,
+                    )
                 )
             )
             return
@@ -234,14 +245,16 @@ class RagService:
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
-            Answer(
-                text=verified.text,
-                citations=verified.citations,
-                passages=passages,
-                answered=verified.answered,
-                standalone_question=standalone,
-                timings=timings,
-                notes=notes + verified.notes,
+            self._still_stored(
+                Answer(
+                    text=verified.text,
+                    citations=verified.citations,
+                    passages=passages,
+                    answered=verified.answered,
+                    standalone_question=standalone,
+                    timings=timings,
+                    notes=notes + verified.notes,
+                )
             )
         )
 
@@ -363,9 +376,18 @@ class RagService:
 
     # --- internals -------------------------------------------------------------------------
 
+    def _still_stored(self, answer: Answer) -> Answer:
+        """The answer without what cites a document deleted while it was being written: one
+        look-up of the cited and retrieved chunks, just before the answer is final."""
+        ids = [c.chunk_id for c in answer.citations] + [p.chunk.chunk_id for p in answer.passages]
+        if not ids:
+            return answer
+        return keep_stored(answer, self.store.existing(ids))
+
     def _check_question(self, question: str) -> None:
-        if not question or not question.strip():
-            raise InvalidInput("the question is empty")
+        if is_blank(question):
+            # NULs and control characters too: they would cost a full model run for nothing.
+            raise InvalidInput(EMPTY_QUESTION)
         if len(question) > self._max_question_chars:
             raise InvalidInput(
                 f"the question is {len(question)} characters; "
