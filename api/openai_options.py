@@ -63,13 +63,14 @@ def completion_options(body: OpenAIChatIn) -> CompletionOptions:
     if body.logprobs or body.top_logprobs:
         name = "logprobs" if body.logprobs else "top_logprobs"
         raise InvalidInput(
-            f"{name} is not supported: the answer is checked and rewritten in code after the "
-            "model writes it, so its tokens have no log probabilities"
+            f"parameter {name} is not supported: the answer is checked and rewritten in code "
+            "after the model writes it, so its tokens have no log probabilities"
         )
     if body.tools or body.tool_choice not in (None, "none", "auto"):
         name = "tools" if body.tools else "tool_choice"
         raise InvalidInput(
-            f"{name} is not supported: this server answers from its articles and calls no tools"
+            f"parameter {name} is not supported: this server answers from its articles and "
+            "calls no tools"
         )
     if body.response_format is not None and body.response_format.get("type") != "text":
         raise InvalidInput(
