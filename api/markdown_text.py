@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 
-# `](` and `][` end the text of an inline or reference link or image; `!\[` too so that an
-# image's `!` stays visible as text.
-_LINK_TAIL = re.compile(r"\](?=\s*[(\[])")
-_LINK_HEAD = re.compile(r"!?\[(?=[^\]]*\]\s*[(\[])")
-# `[label]: url` at a line's start defines a reference that any `[label]` would then link.
-_REFERENCE = re.compile(r"(?m)^( {0,3})\[(?=[^\]]*\]:)")
+# `](` ends the text of an inline link or image; `!\[` too so that an image's `!` stays
+# visible as text. `[1][2]` is left alone: it links only through a definition, escaped below.
+_LINK_TAIL = re.compile(r"\](?=\s*\()")
+_LINK_HEAD = re.compile(r"!?\[(?=[^\]]*\]\s*\()")
+# `[label]: url` defines a reference that any `[label]` would then link, also inside a quote
+# or list item; escaped wherever it appears (mid-sentence it is plain text either way).
+_REFERENCE = re.compile(r"\[(?=(?:[^\]\\]|\\.)*\]:)", re.S)
 # `<http://…>`, `<a href=…>`, `<img …>`, `<!-- … -->`: autolinks and raw HTML.
 _ANGLE = re.compile(r"<(?=[A-Za-z/!?])")
 # Bare URLs, which GitHub-flavoured renderers link by themselves.
@@ -38,7 +39,7 @@ def defang_urls(text: str) -> str:
 
 def inert_markdown(text: str) -> str:
     """`text` with Markdown images, links, link references, autolinks and raw HTML escaped."""
-    text = _REFERENCE.sub(r"\1\\[", text)
+    text = _REFERENCE.sub(r"\\[", text)
     text = _LINK_HEAD.sub(lambda m: m.group(0)[:-1] + "\\[", text)
     text = _LINK_TAIL.sub("]\\\\", text)
     text = _ANGLE.sub(r"\\<", text)
