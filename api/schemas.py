@@ -142,12 +142,30 @@ class OpenAIMessage(BaseModel):
         return self.content or ""
 
 
+class OpenAIStreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
 class OpenAIChatIn(BaseModel):
-    # OpenAI clients send many optional knobs; accept and ignore the ones we don't use.
+    # Unknown keys are kept so that the route can name them in its 400 (api/openai_options.py
+    # decides what is honoured, accepted without effect, or refused).
     model_config = ConfigDict(extra="allow")
 
     model: str = "newsrag"
     messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
-    max_tokens: int | None = None
-    temperature: float | None = None
+    stream_options: OpenAIStreamOptions | None = None
+    max_tokens: int | None = Field(None, ge=1, description="Deprecated name of the next.")
+    max_completion_tokens: int | None = Field(
+        None, ge=1, description="Cut the answer to this many tokens (finish_reason `length`)."
+    )
+    stop: str | list[str] | None = Field(None, description="Cut the answer before these.")
+    n: int | None = Field(None, ge=1, description="Only 1: there is one verified answer.")
+    temperature: float | None = Field(None, description="Accepted; answers are deterministic.")
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    response_format: dict[str, Any] | None = None

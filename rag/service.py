@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag import date_answers
@@ -19,7 +19,7 @@ from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.excerpts import trim_to_question
 from rag.ingest import Ingestor, IngestReport
-from rag.llm.base import ChatModel
+from rag.llm.base import ChatModel, UsageMeter
 from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
 from rag.prompts import Prompts
 from rag.questions import EMPTY_QUESTION, is_blank
@@ -158,12 +158,28 @@ class RagService:
     def ask_stream(
         self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
     ) -> Iterator[StreamEvent]:
-        """Model tokens as they come, then one `Final` with the verified answer."""
+        """Model tokens as they come, then one `Final` with the verified answer and the tokens
+        its model calls took."""
+        meter = UsageMeter()
+        for event in self._ask_stream(question, history, filters, meter):
+            yield (
+                Final(replace(event.answer, usage=meter.usage))
+                if isinstance(event, Final)
+                else event
+            )
+
+    def _ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None,
+        filters: Filters | None,
+        meter: UsageMeter,
+    ) -> Iterator[StreamEvent]:
         self._check_question(question)
         self._check_corpus()
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        standalone = self._standalone(question.strip(), history or [], timings)
+        standalone = self._standalone(question.strip(), history or [], timings, meter)
         missing = self.retriever.unknown_names(standalone)
         if missing:
             # No article names it, so none can answer: say so now instead of spending seconds of
@@ -218,10 +234,10 @@ class RagService:
             # right there; the citation check still applies.
             notes.append(f"answering from {pool[focus].chunk.chunk_id}, whose sentence matches")
             verified = yield from self._answer(
-                standalone, [pool[focus]], notes, timings, started, "answer_focused"
+                standalone, [pool[focus]], notes, timings, started, meter, "answer_focused"
             )
         else:
-            verified = yield from self._answer(standalone, passages, notes, timings, started)
+            verified = yield from self._answer(standalone, passages, notes, timings, started, meter)
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
                 notes.append(f"the draft adds nothing to the question: {verified.text!r}")
@@ -236,7 +252,9 @@ class RagService:
                 if cited not in passages:
                     passages = [*passages, cited]
             elif focus is not None:
-                verified = yield from self._answer(standalone, passages, notes, timings, started)
+                verified = yield from self._answer(
+                    standalone, passages, notes, timings, started, meter
+                )
                 if verified.answered and not adds_answer(analysed, verified.text):
                     notes.append(f"the draft adds nothing to the question: {verified.text!r}")
                     verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
@@ -265,6 +283,7 @@ class RagService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        meter: UsageMeter,
         template: str = "answer_user",
     ) -> Generator[StreamEvent, None, Verified]:
         """Generate a draft (streaming its tokens), then fix dates and citations in code."""
@@ -282,8 +301,8 @@ class RagService:
         ]
         pieces: list[str] = []
         sending = False  # held back while the draft could still be the refusal marker
-        for piece in self.llm.stream(
-            messages, max_tokens=self._max_tokens, temperature=self._temperature
+        for piece in meter.stream(
+            self.llm, messages, max_tokens=self._max_tokens, temperature=self._temperature
         ):
             pieces.append(piece)
             if sending:
@@ -398,7 +417,9 @@ class RagService:
         if self.store.count() == 0:
             raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
 
-    def _standalone(self, question: str, history: list[Turn], timings: dict[str, float]) -> str:
+    def _standalone(
+        self, question: str, history: list[Turn], timings: dict[str, float], meter: UsageMeter
+    ) -> str:
         """Rewrite a follow-up into a question that retrieval can answer on its own, from the
         user's own earlier questions: a wrong earlier answer must not carry into this one
         (the prompt shows no model answers)."""
@@ -406,7 +427,7 @@ class RagService:
             return question
         t = time.perf_counter()
         prompt = self.prompts.render("condense_question", history=history, question=question)
-        text = "".join(self.llm.stream([Message("user", prompt)], max_tokens=80, temperature=0.0))
+        text = "".join(meter.stream(self.llm, [Message("user", prompt)], max_tokens=80))
         timings["condense_s"] = time.perf_counter() - t
         rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
         if not rewritten or len(rewritten) > 4 * len(question) + 200:
