@@ -7,22 +7,24 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
 from rag.answer.date_arithmetic import days_between
 from rag.answer.quote_fallback import quote_answer
+from rag.answer.still_stored import keep_stored
 from rag.cancellation import Cancellation
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.excerpts import trim_to_question
 from rag.ingest import Ingestor, IngestReport
-from rag.llm.base import ChatModel
+from rag.llm.base import ChatModel, UsageMeter
 from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
 from rag.prompts import Prompts
+from rag.questions import EMPTY_QUESTION, is_blank
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
 from rag.types import Answer, Filters, Message, Passage, Turn
@@ -128,12 +130,19 @@ class RagService:
     def documents(self) -> list[StoredDocument]:
         return self.store.documents()
 
-    def delete_document(self, doc_id: str) -> StoredDocument:
+    def document(self, doc_id: str) -> StoredDocument:
         doc = next((d for d in self.store.documents() if d.doc_id == doc_id), None)
         if doc is None:
             raise NotFound(f"document {doc_id!r} not found")
-        self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
-        self.retriever.invalidate()
+        return doc
+
+    def delete_document(self, doc_id: str) -> StoredDocument:
+        doc = self.document(doc_id)
+        try:
+            # All or nothing: the store reads back what a failed delete did.
+            self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
+        finally:
+            self.retriever.invalidate()
         return doc
 
     # --- questions -------------------------------------------------------------------------
@@ -159,18 +168,37 @@ class RagService:
         filters: Filters | None = None,
         cancel: Cancellation | None = None,
     ) -> Iterator[StreamEvent]:
-        """Model tokens as they come, then one `Final` with the verified answer.
+        """Model tokens as they come, then one `Final` with the verified answer and the tokens
+        its model calls took.
 
         When `cancel` is set (the asker left), the stream ends with `QuestionCancelled` at the
         next step: before retrieval, while waiting for the model, or between model tokens.
         """
+        meter = UsageMeter()
+        # Each layer closes the one below when closed itself, down to the model's stream.
+        with closing(self._ask_stream(question, history, filters, meter, cancel)) as events:
+            for event in events:
+                yield (
+                    Final(replace(event.answer, usage=meter.usage))
+                    if isinstance(event, Final)
+                    else event
+                )
+
+    def _ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None,
+        filters: Filters | None,
+        meter: UsageMeter,
+        cancel: Cancellation | None,
+    ) -> Iterator[StreamEvent]:
         self._check_question(question)
         self._check_corpus()
         if cancel is not None:
             cancel.raise_if_cancelled()
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        standalone = self._standalone(question.strip(), history or [], timings, cancel)
+        standalone = self._standalone(question.strip(), history or [], timings, meter, cancel)
         missing = self.retriever.unknown_names(standalone)
         if missing:
             # No article names it, so none can answer: say so now instead of spending seconds of
@@ -198,14 +226,16 @@ class RagService:
             passages += [p for p in pool if p.chunk.chunk_id in cited and p not in passages]
             timings["total_s"] = time.perf_counter() - started
             yield Final(
-                Answer(
-                    computed.text,
-                    computed.citations,
-                    passages,
-                    True,
-                    standalone,
-                    timings,
-                    computed.notes,
+                self._still_stored(
+                    Answer(
+                        computed.text,
+                        computed.citations,
+                        passages,
+                        True,
+                        standalone,
+                        timings,
+                        computed.notes,
+                    )
                 )
             )
             return
@@ -223,11 +253,18 @@ class RagService:
             # right there; the citation check still applies.
             notes.append(f"answering from {pool[focus].chunk.chunk_id}, whose sentence matches")
             verified = yield from self._answer(
-                standalone, [pool[focus]], notes, timings, started, cancel, "answer_focused"
+                standalone,
+                [pool[focus]],
+                notes,
+                timings,
+                started,
+                meter,
+                cancel,
+                "answer_focused",
             )
         else:
             verified = yield from self._answer(
-                standalone, passages, notes, timings, started, cancel
+                standalone, passages, notes, timings, started, meter, cancel
             )
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
@@ -244,7 +281,7 @@ class RagService:
                     passages = [*passages, cited]
             elif focus is not None:
                 verified = yield from self._answer(
-                    standalone, passages, notes, timings, started, cancel
+                    standalone, passages, notes, timings, started, meter, cancel
                 )
                 if verified.answered and not adds_answer(analysed, verified.text):
                     notes.append(f"the draft adds nothing to the question: {verified.text!r}")
@@ -254,14 +291,16 @@ class RagService:
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
-            Answer(
-                text=verified.text,
-                citations=verified.citations,
-                passages=passages,
-                answered=verified.answered,
-                standalone_question=standalone,
-                timings=timings,
-                notes=notes + verified.notes,
+            self._still_stored(
+                Answer(
+                    text=verified.text,
+                    citations=verified.citations,
+                    passages=passages,
+                    answered=verified.answered,
+                    standalone_question=standalone,
+                    timings=timings,
+                    notes=notes + verified.notes,
+                )
             )
         )
 
@@ -272,6 +311,7 @@ class RagService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        meter: UsageMeter,
         cancel: Cancellation | None,
         template: str = "answer_user",
     ) -> Generator[StreamEvent, None, Verified]:
@@ -290,8 +330,12 @@ class RagService:
         ]
         pieces: list[str] = []
         sending = False  # held back while the draft could still be the refusal marker
-        model_stream = self.llm.stream(
-            messages, max_tokens=self._max_tokens, temperature=self._temperature, cancel=cancel
+        model_stream = meter.stream(
+            self.llm,
+            messages,
+            max_tokens=self._max_tokens,
+            temperature=self._temperature,
+            cancel=cancel,
         )
         # Closed explicitly: a stream abandoned at a `yield` below still holds the model's turn.
         with closing(model_stream):
@@ -339,16 +383,17 @@ class RagService:
         """`ask_stream` with history loaded from and saved to the conversation store."""
         assert self.conversations is not None, "chat needs a ConversationStore"
         history = self.conversations.history(conversation_id) if conversation_id else []
-        for event in self.ask_stream(question, history, filters, cancel):
-            if isinstance(event, Final) and conversation_id:
-                citations = [
-                    {"n": c.n, "source": c.source, "start": c.start, "end": c.end}
-                    for c in event.answer.citations
-                ]
-                self.conversations.append(
-                    conversation_id, Turn(question.strip(), event.answer.text), citations
-                )
-            yield event
+        with closing(self.ask_stream(question, history, filters, cancel)) as events:
+            for event in events:
+                if isinstance(event, Final) and conversation_id:
+                    citations = [
+                        {"n": c.n, "source": c.source, "start": c.start, "end": c.end}
+                        for c in event.answer.citations
+                    ]
+                    self.conversations.append(
+                        conversation_id, Turn(question.strip(), event.answer.text), citations
+                    )
+                yield event
 
     def warm_up(self) -> dict[str, float]:
         """Load the model and build the retrieval indexes now, so the first question does not
@@ -391,9 +436,18 @@ class RagService:
 
     # --- internals -------------------------------------------------------------------------
 
+    def _still_stored(self, answer: Answer) -> Answer:
+        """The answer without what cites a document deleted while it was being written: one
+        look-up of the cited and retrieved chunks, just before the answer is final."""
+        ids = [c.chunk_id for c in answer.citations] + [p.chunk.chunk_id for p in answer.passages]
+        if not ids:
+            return answer
+        return keep_stored(answer, self.store.existing(ids))
+
     def _check_question(self, question: str) -> None:
-        if not question or not question.strip():
-            raise InvalidInput("the question is empty")
+        if is_blank(question):
+            # NULs and control characters too: they would cost a full model run for nothing.
+            raise InvalidInput(EMPTY_QUESTION)
         if len(question) > self._max_question_chars:
             raise InvalidInput(
                 f"the question is {len(question)} characters; "
@@ -409,6 +463,7 @@ class RagService:
         question: str,
         history: list[Turn],
         timings: dict[str, float],
+        meter: UsageMeter,
         cancel: Cancellation | None = None,
     ) -> str:
         """Rewrite a follow-up into a question that retrieval can answer on its own, from the
@@ -418,11 +473,9 @@ class RagService:
             return question
         t = time.perf_counter()
         prompt = self.prompts.render("condense_question", history=history, question=question)
-        pieces = self.llm.stream(
-            [Message("user", prompt)], max_tokens=80, temperature=0.0, cancel=cancel
+        text = "".join(
+            meter.stream(self.llm, [Message("user", prompt)], max_tokens=80, cancel=cancel)
         )
-        with closing(pieces):
-            text = "".join(pieces)
         timings["condense_s"] = time.perf_counter() - t
         rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
         if not rewritten or len(rewritten) > 4 * len(question) + 200:

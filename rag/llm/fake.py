@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 from rag.cancellation import Cancellation
-from rag.types import Message
+from rag.llm.tokens import approximate_usage
+from rag.types import Message, TokenUsage
 
 Script = Callable[[Sequence[Message]], str]
 
 
 class FakeChatModel:
-    """Answers with `script(messages)` (or a fixed reply), streamed word by word."""
+    """Answers with `script(messages)` (or a fixed reply), streamed word by word; reports
+    usage in approximate tokens, as a backend that counts would."""
 
     name = "fake"
 
@@ -28,7 +30,7 @@ class FakeChatModel:
         max_tokens: int,
         temperature: float = 0.0,
         cancel: Cancellation | None = None,
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, TokenUsage]:
         if cancel is not None:
             cancel.raise_if_cancelled()
         self.calls.append(list(messages))
@@ -39,6 +41,7 @@ class FakeChatModel:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             yield word if i == 0 else " " + word
+        return approximate_usage(messages, text)
 
     def ping(self) -> None:
         return None

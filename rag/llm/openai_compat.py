@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
 from rag.cancellation import Cancellation
 from rag.errors import BackendUnavailable
-from rag.types import Message
+from rag.types import Message, TokenUsage
 
 
 class OpenAICompatModel:
@@ -39,7 +39,8 @@ class OpenAICompatModel:
         max_tokens: int,
         temperature: float = 0.0,
         cancel: Cancellation | None = None,
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, TokenUsage | None]:
+        usage: TokenUsage | None = None
         if cancel is not None:
             cancel.raise_if_cancelled()
         try:
@@ -49,6 +50,10 @@ class OpenAICompatModel:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 stream=True,
+                # The server's own counts, in a last chunk without choices (OpenAI, vLLM,
+                # llama.cpp and Ollama send it); a server that ignores this leaves them to
+                # UsageMeter's approximation.
+                stream_options={"include_usage": True},
             )
             # Closing the response drops the connection, which stops the server generating
             # (llama.cpp server, vLLM) when the question is cancelled or abandoned.
@@ -56,6 +61,8 @@ class OpenAICompatModel:
                 for chunk in response:
                     if cancel is not None:
                         cancel.raise_if_cancelled()
+                    if chunk.usage is not None:
+                        usage = TokenUsage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                     if chunk.choices and chunk.choices[0].delta.content:
                         yield chunk.choices[0].delta.content
         except openai.APITimeoutError:
@@ -66,6 +73,7 @@ class OpenAICompatModel:
             raise BackendUnavailable(
                 f"the model server at {self._base_url} answered HTTP {exc.status_code}"
             ) from None
+        return usage
 
     def ping(self) -> None:
         try:
