@@ -311,3 +311,43 @@ def test_a_question_cancelled_mid_answer_stops_between_tokens(
     with pytest.raises(QuestionCancelled):
         next(events)
     assert len(service.llm.calls) == 1
+
+
+# --- the embedded model itself --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_model() -> Any:
+    from rag.llm.local import LocalModel
+    from rag.llm.model_files import ensure_model_file
+
+    with clean_environment():
+        return LocalModel(ensure_model_file(Settings(_env_file=None).model_cache_dir))  # type: ignore[call-arg]
+
+
+PROMPT = [Message("user", "Count from one to fifty in words, separated by commas.")]
+
+
+@pytest.mark.slow
+def test_the_embedded_model_stops_at_the_next_token_and_takes_the_next_turn(
+    local_model: Any,
+) -> None:
+    cancel = Cancellation()
+    stream = local_model.stream(PROMPT, max_tokens=200, cancel=cancel)
+    first = next(stream)
+    cancel.cancel()
+
+    with pytest.raises(QuestionCancelled):
+        next(stream)
+    # The turn is free and llama.cpp's state fit for the next question.
+    again = "".join(local_model.stream(PROMPT, max_tokens=8))
+    assert first.strip() and again.strip()
+
+
+@pytest.mark.slow
+def test_the_embedded_model_never_reads_a_cancelled_question(local_model: Any) -> None:
+    cancel = Cancellation()
+    cancel.cancel()
+
+    with pytest.raises(QuestionCancelled):
+        next(local_model.stream(PROMPT, max_tokens=8, cancel=cancel))
