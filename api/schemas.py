@@ -23,6 +23,13 @@ class FiltersIn(BaseModel):
         return Filters(tuple(self.sources), self.date_from, self.date_to)
 
 
+AS_OF_DESCRIPTION = (
+    "Answer as of this day (YYYY-MM-DD): no later article is used, and relative phrases in the "
+    "question ('last week', 'in February') count back from it instead of from the newest "
+    "article's date."
+)
+
+
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -34,6 +41,7 @@ class ChatIn(BaseModel):
         description="Continue this conversation; omit to start a new one.",
     )
     filters: FiltersIn | None = None
+    as_of: date | None = Field(None, description=AS_OF_DESCRIPTION)
     stream: bool = Field(False, description="Send server-sent events instead of one JSON body.")
 
 
@@ -133,3 +141,6 @@ class OpenAIChatIn(BaseModel):
     stream: bool = False
     max_tokens: int | None = None
     temperature: float | None = None
+    # newsrag's extensions; OpenAI clients pass them as extra body fields.
+    filters: FiltersIn | None = None
+    as_of: date | None = Field(None, description=AS_OF_DESCRIPTION)

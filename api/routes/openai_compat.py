@@ -56,7 +56,8 @@ async def chat_completions(
         )
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    events = service.ask_stream(question, history)
+    filters = body.filters.to_filters() if body.filters else None
+    events = service.ask_stream(question, history, filters, body.as_of)
     if not body.stream:
         answer = await run_in_threadpool(final_answer, events)
         return _completion(completion_id, created, body.model, answer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Protocol
 
 from rag.embeddings.base import Embedder
@@ -56,6 +57,10 @@ class HybridRetriever:
     def unknown_names(self, question: str) -> list[str]:
         """The question's names that no stored chunk has (see `BM25Index.mentions`)."""
         return unknown_names(question, self._index().mentions)
+
+    def newest_date(self) -> date | None:
+        """The newest article's date; kept with the BM25 index, so it is rebuilt after ingest."""
+        return self._index().newest
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         filters = filters or Filters()
