@@ -61,7 +61,9 @@ def figures(text: str, units: frozenset[str] | None = None) -> list[Figure]:
         value = float(_WORD_VALUES[raw]) if raw in _WORD_VALUES else float(raw.replace(",", ""))
         if m["scale"]:
             value *= _SCALES[m["scale"].lower()]
-        written = m["num"] + (f" {m['scale']}" if m["scale"] else "")
+        # "Five planes" opens a sentence; quoted mid-sentence it is "five".
+        number = raw if raw in _WORD_VALUES else m["num"]
+        written = number + (f" {m['scale']}" if m["scale"] else "")
         out.append(Figure(value, unit, written, m.start(), m.end()))
     return out
 
