@@ -243,6 +243,7 @@ class RagService:
             )
         else:
             verified = yield from self._answer(standalone, passages, notes, timings, started)
+        quoted: Verified | None = None
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
                 notes.append(f"the draft adds nothing to the question: {verified.text!r}")
@@ -266,7 +267,10 @@ class RagService:
         if newest is not None:
             verified = attribute(verified, pool[newest].chunk)
         # Other outlets' figures for the same count: cite those that agree, name those that differ.
-        verified = reconcile(verified, analysed, pool, matches, newer_only=scope.latest)
+        # A quote is one article's words: other articles' markers after it would misattribute.
+        verified = reconcile(
+            verified, analysed, pool, matches, newer_only=scope.latest, agreeing=quoted is None
+        )
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(

@@ -75,10 +75,12 @@ def reconcile(
     matches: list[SentenceMatch],
     *,
     newer_only: bool = False,
+    agreeing: bool = True,
 ) -> Verified:
     """Add the citations of answering sentences that agree on the answer's figure and a note
     of those that give another one. `newer_only` (latest questions): an older article's
-    figure was superseded, not contradicted, so only articles as new as the cited one count."""
+    figure was superseded, not contradicted, so only articles as new as the cited one count.
+    `agreeing=False` leaves out the citations of those that agree (a quoted answer)."""
     if not verified.answered or not verified.citations:
         return verified
     units = question.words  # lemmas, as `figures` gives units
@@ -104,7 +106,8 @@ def reconcile(
             seen_docs.add(passage.chunk.doc_id)
             citation = _citation(passage, m)  # numbered below
             if theirs[0].value == figure.value:
-                agree.append(citation)
+                if agreeing:
+                    agree.append(citation)
             else:
                 differ.append((theirs[0], citation, passage))
         if not agree and not differ:

@@ -147,3 +147,11 @@ def test_units_the_question_does_not_ask_about_are_ignored() -> None:
     question, matches = analyse("Which airbase was attacked?", pool)
     verified = verify_answer("Six planes were destroyed at Shayrat [1].", pool)
     assert reconcile(verified, question, pool, matches).text == verified.text
+
+
+def test_a_quote_gets_no_agreeing_markers_but_still_the_difference() -> None:
+    pool = [DW, CNN, TASS]
+    question, matches = analyse(PLANES_Q, pool)
+    verified = verify_answer("Six planes were destroyed [1].", pool)
+    out = reconcile(verified, question, pool, matches, agreeing=False)
+    assert out.text == "Six planes were destroyed [1] (five according to tass.txt [2])."
