@@ -110,6 +110,7 @@ class TimeScope:
         newest article's date); with none of them they are left alone."""
         spans: list[tuple[int, int]] = [m.span() for m in _LATEST.finditer(question)]
         latest = bool(spans)
+        period_spans: list[tuple[int, int]] = []
         as_of = as_of or _as_of(question, newest)
         anchor = as_of or newest
         period: DateRange | None = DateRange(None, None)
@@ -122,13 +123,18 @@ class TimeScope:
                 between = mention
             if bound is None:
                 continue
-            spans.append((start, mention.end))
             if word == "as of":
+                spans.append((start, mention.end))
                 continue  # the cap and the anchor, taken above
+            period_spans.append((start, mention.end))
             ranged = True
             period = period.intersect(bound) if period is not None else None
         if not ranged:
             period = None
+        if period is not None:
+            # Phrases that contradict each other ("in 2023 … in 2024") ask about two times, so
+            # none is a scope, and their words stay in the question.
+            spans += period_spans
         return cls(question, anchor, period, latest, as_of, tuple(spans))
 
     def describe(self) -> str:
@@ -160,9 +166,10 @@ def retrieve_in_scope(
     """The `k` best passages among those published in `period` or mentioning a day in it.
 
     The request's own `filters` (sources, publication dates) always hold; `period` only
-    narrows within them. Two searches, because a date mentioned in a chunk is no Chroma filter:
-    one restricted to the period's publication dates, one over the request's filters whose
-    hits are kept only when they mention a day of the period.
+    narrows within them. Undated articles stay in: nothing says they are from another time.
+    Two searches, because a date mentioned in a chunk is no Chroma filter: one restricted to
+    the period's publication dates, one over the request's filters whose hits are kept only
+    when they mention a day of the period (or are undated).
     """
     if period is None:
         return retrieve(query, k, filters)
@@ -174,7 +181,9 @@ def retrieve_in_scope(
         for p in retrieve(query, k, narrowed):
             found[p.chunk.chunk_id] = p
     for p in retrieve(query, k, filters):
-        if p.chunk.chunk_id not in found and any(period.contains(d) for d in p.chunk.dates):
+        # An undated article may be from the period: a question's phrase cannot rule it out.
+        fits = p.chunk.date is None or any(period.contains(d) for d in p.chunk.dates)
+        if p.chunk.chunk_id not in found and fits:
             found[p.chunk.chunk_id] = p
     return sorted(found.values(), key=lambda p: (-p.score, p.chunk.chunk_id))[:k]
 

@@ -111,7 +111,10 @@ def test_stripped_leaves_out_the_time_phrases() -> None:
 
 
 def test_conflicting_phrases_drop_the_period() -> None:
-    assert TimeScope.of("Who won in 2016 since March 2017?", MAR_20_2017).period is None
+    scope = TimeScope.of("Which summit did he skip in 2023, and what role in 2024?", MAR_20_2017)
+    assert scope.period is None
+    assert not scope.found
+    assert scope.stripped == scope.question
 
 
 def test_bounded_caps_publication_at_as_of() -> None:
@@ -121,7 +124,7 @@ def test_bounded_caps_publication_at_as_of() -> None:
     assert bounded(Filters(("a.txt",)), None) == Filters(("a.txt",))
 
 
-def _passage(chunk_id: str, published: date, mentions: tuple[date, ...] = ()) -> Passage:
+def _passage(chunk_id: str, published: date | None, mentions: tuple[date, ...] = ()) -> Passage:
     chunk = Chunk(chunk_id, chunk_id, f"{chunk_id}.txt", "t", published, 0, 1, "x", "x", mentions)
     return Passage(chunk, 1.0)
 
@@ -137,7 +140,13 @@ class FakeRetrieve:
         filters = filters or Filters()
         self.calls.append(filters)
         period = DateRange(filters.date_from, filters.date_to)
-        return [p for p in self.passages if p.chunk.date and period.contains(p.chunk.date)][:k]
+        bounded = filters.date_from or filters.date_to  # undated articles match no range
+        return [
+            p
+            for p in self.passages
+            if (p.chunk.date is None and not bounded)
+            or (p.chunk.date is not None and period.contains(p.chunk.date))
+        ][:k]
 
 
 def test_scope_keeps_articles_published_in_it_or_mentioning_it() -> None:
@@ -167,3 +176,14 @@ def test_no_scope_is_one_plain_search() -> None:
     retrieve = FakeRetrieve([_passage("mar", date(2017, 3, 16))])
     assert len(retrieve_in_scope(retrieve, "q", 5, Filters(), None)) == 1
     assert retrieve.calls == [Filters()]
+
+
+def test_undated_articles_stay_in_a_question_scope() -> None:
+    undated = _passage("undated", None)
+    feb = _passage("feb", date(2017, 2, 20))
+    march = DateRange(date(2017, 3, 1), date(2017, 3, 31))
+    got = retrieve_in_scope(FakeRetrieve([undated, feb]), "q", 5, Filters(), march)
+    assert [p.chunk.chunk_id for p in got] == ["undated"]
+    # The request's own date bounds are strict, as before.
+    strict = Filters(date_from=date(2017, 1, 1))
+    assert retrieve_in_scope(FakeRetrieve([undated, feb]), "q", 5, strict, march) == []
