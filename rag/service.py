@@ -271,6 +271,8 @@ class RagService:
         verified = reconcile(
             verified, analysed, pool, matches, newer_only=scope.latest, agreeing=quoted is None
         )
+        cited_ids = {c.chunk_id for c in verified.citations}
+        passages += [p for p in pool if p.chunk.chunk_id in cited_ids and p not in passages]
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(

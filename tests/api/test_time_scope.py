@@ -99,6 +99,8 @@ def test_in_march_leaves_out_the_february_article(stormont) -> None:
         r"The DUP won (26|28) seats \[1\] \((28|26) according to count-(mon|sat)\.txt \[2\]\)\.",
         out["answer"],
     ), out["answer"]
+    # Every cited passage is among those the response lists.
+    assert {c["chunk_id"] for c in out["citations"]} <= {p["chunk_id"] for p in out["retrieved"]}
 
 
 def test_without_a_scope_every_article_may_answer(stormont) -> None:
