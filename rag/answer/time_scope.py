@@ -182,10 +182,23 @@ def retrieve_in_scope(
             found[p.chunk.chunk_id] = p
     for p in retrieve(query, k, filters):
         # An undated article may be from the period: a question's phrase cannot rule it out.
-        fits = p.chunk.date is None or any(period.contains(d) for d in p.chunk.dates)
-        if p.chunk.chunk_id not in found and fits:
+        if p.chunk.chunk_id not in found and (p.chunk.date is None or mentions(p, period)):
             found[p.chunk.chunk_id] = p
     return sorted(found.values(), key=lambda p: (-p.score, p.chunk.chunk_id))[:k]
+
+
+def mentions(passage: Passage, period: DateRange) -> bool:
+    """Whether the passage names a time inside `period`: a day of it ("on 30 March"), or a
+    month or year within it ("in March" in an October article); "in 2017" is not within March
+    2017."""
+    chunk = passage.chunk
+    if any(period.contains(d) for d in chunk.dates):  # resolved at ingest: no re-parsing
+        return True
+    for mention in find_dates(chunk.text, chunk.date):
+        first, last = mention_period(mention)
+        if period.contains(first) and period.contains(last):
+            return True
+    return False
 
 
 # --- parsing helpers -----------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from rag.answer.time_scope import DateRange, TimeScope, bounded, retrieve_in_scope
+from rag.answer.time_scope import DateRange, TimeScope, bounded, mentions, retrieve_in_scope
 from rag.types import Chunk, Filters, Passage
 
 MAR_20_2017 = date(2017, 3, 20)  # a Monday: the newest article of the test archive
@@ -187,3 +187,18 @@ def test_undated_articles_stay_in_a_question_scope() -> None:
     # The request's own date bounds are strict, as before.
     strict = Filters(date_from=date(2017, 1, 1))
     assert retrieve_in_scope(FakeRetrieve([undated, feb]), "q", 5, strict, march) == []
+
+
+def _text_passage(text: str, published: date) -> Passage:
+    chunk = Chunk("c", "d", "d.txt", "t", published, 0, len(text), text, text)
+    return Passage(chunk, 1.0)
+
+
+def test_mentions_a_time_inside_the_period() -> None:
+    march = DateRange(date(2017, 3, 1), date(2017, 3, 31))
+    october = date(2017, 10, 18)
+    assert mentions(_text_passage("In March, the court issued a warrant.", october), march)
+    assert mentions(_text_passage("He left on 30 March 2017.", october), march)
+    # A whole year is no time inside one month of it; another month is not either.
+    assert not mentions(_text_passage("Trade grew in 2017.", october), march)
+    assert not mentions(_text_passage("In August, he skipped the summit.", october), march)
