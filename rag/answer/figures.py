@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from rag.answer.answerability import AnalysedQuestion
 from rag.answer.latest import answering, outlet_name
 from rag.citations import Verified
+from rag.documents.dates import MONTHS, WEEKDAYS, find_dates
 from rag.matching import SentenceMatch
 from rag.retrieval.text import STOPWORDS, lemma
 from rag.types import Citation, Passage
@@ -37,6 +38,8 @@ _FIGURE = re.compile(
     re.IGNORECASE,
 )
 _MARKER_GROUP = re.compile(r"\s*((?:\[\d+\])+)")
+_YEAR = re.compile(r"1[89]\d\d|20\d\d|2100")
+_CALENDAR = frozenset(w.lower() for w in (*MONTHS, *WEEKDAYS))
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,17 @@ class Figure:
 
 
 def figures(text: str, units: frozenset[str] | None = None) -> list[Figure]:
-    """Numbers followed by a noun; only nouns in `units` when given."""
+    """Numbers followed by a noun; only nouns in `units` when given. Dates are no counts:
+    "4 March" and "the 2017 election" give none."""
+    masked = list(text)
+    for mention in find_dates(text, None):
+        masked[mention.start : mention.end] = " " * (mention.end - mention.start)
     out = []
-    for m in _FIGURE.finditer(text):
+    for m in _FIGURE.finditer("".join(masked)):
         unit = lemma(m["unit"].lower())
         if m["unit"].lower() in STOPWORDS or (units is not None and unit not in units):
+            continue
+        if m["unit"].lower() in _CALENDAR or _YEAR.fullmatch(m["num"]):
             continue
         raw = m["num"].lower()
         value = float(_WORD_VALUES[raw]) if raw in _WORD_VALUES else float(raw.replace(",", ""))

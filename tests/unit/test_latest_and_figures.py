@@ -76,6 +76,11 @@ def test_attribution_outlet_from_chunk_metadata() -> None:
     )
 
 
+def test_dates_and_years_are_no_figures() -> None:
+    got = figures("The 2017 election on 4 March, and on Friday 3 seats", None)
+    assert [(f.value, f.unit) for f in got] == [(3.0, "seat")]
+
+
 def test_figures_read_digits_words_and_scales() -> None:
     got = figures("Six planes and 1,200 troops; 2 million people", None)
     assert [(f.value, f.unit, f.written) for f in got] == [
