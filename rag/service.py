@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -16,15 +16,17 @@ from rag.answer.date_arithmetic import days_between
 from rag.answer.figures import reconcile
 from rag.answer.latest import attribute, newest_answering
 from rag.answer.quote_fallback import quote_answer
+from rag.answer.still_stored import keep_stored
 from rag.answer.time_scope import TimeScope, bounded, retrieve_in_scope
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.excerpts import trim_to_question
 from rag.ingest import Ingestor, IngestReport
-from rag.llm.base import ChatModel
+from rag.llm.base import ChatModel, UsageMeter
 from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
 from rag.prompts import Prompts
+from rag.questions import EMPTY_QUESTION, is_blank
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
 from rag.types import Answer, Filters, Message, Passage, Turn
@@ -130,12 +132,19 @@ class RagService:
     def documents(self) -> list[StoredDocument]:
         return self.store.documents()
 
-    def delete_document(self, doc_id: str) -> StoredDocument:
+    def document(self, doc_id: str) -> StoredDocument:
         doc = next((d for d in self.store.documents() if d.doc_id == doc_id), None)
         if doc is None:
             raise NotFound(f"document {doc_id!r} not found")
-        self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
-        self.retriever.invalidate()
+        return doc
+
+    def delete_document(self, doc_id: str) -> StoredDocument:
+        doc = self.document(doc_id)
+        try:
+            # All or nothing: the store reads back what a failed delete did.
+            self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
+        finally:
+            self.retriever.invalidate()
         return doc
 
     # --- questions -------------------------------------------------------------------------
@@ -161,16 +170,33 @@ class RagService:
         filters: Filters | None = None,
         as_of: date | None = None,
     ) -> Iterator[StreamEvent]:
-        """Model tokens as they come, then one `Final` with the verified answer.
+        """Model tokens as they come, then one `Final` with the verified answer and the tokens
+        its model calls took.
 
         `as_of`: answer as of that day (no later article; "last week" counts back from it);
         without it relative phrases count back from the newest article's date.
         """
+        meter = UsageMeter()
+        for event in self._ask_stream(question, history, filters, as_of, meter):
+            yield (
+                Final(replace(event.answer, usage=meter.usage))
+                if isinstance(event, Final)
+                else event
+            )
+
+    def _ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None,
+        filters: Filters | None,
+        as_of: date | None,
+        meter: UsageMeter,
+    ) -> Iterator[StreamEvent]:
         self._check_question(question)
         self._check_corpus()
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        standalone = self._standalone(question.strip(), history or [], timings)
+        standalone = self._standalone(question.strip(), history or [], timings, meter)
         missing = self.retriever.unknown_names(standalone)
         if missing:
             # No article names it, so none can answer: say so now instead of spending seconds of
@@ -208,14 +234,16 @@ class RagService:
             passages += [p for p in pool if p.chunk.chunk_id in cited and p not in passages]
             timings["total_s"] = time.perf_counter() - started
             yield Final(
-                Answer(
-                    computed.text,
-                    computed.citations,
-                    passages,
-                    True,
-                    standalone,
-                    timings,
-                    notes + computed.notes,
+                self._still_stored(
+                    Answer(
+                        computed.text,
+                        computed.citations,
+                        passages,
+                        True,
+                        standalone,
+                        timings,
+                        notes + computed.notes,
+                    )
                 )
             )
             return
@@ -239,10 +267,10 @@ class RagService:
             # right there; the citation check still applies.
             notes.append(f"answering from {pool[focus].chunk.chunk_id}, whose sentence matches")
             verified = yield from self._answer(
-                standalone, [pool[focus]], notes, timings, started, "answer_focused"
+                standalone, [pool[focus]], notes, timings, started, meter, "answer_focused"
             )
         else:
-            verified = yield from self._answer(standalone, passages, notes, timings, started)
+            verified = yield from self._answer(standalone, passages, notes, timings, started, meter)
         quoted: Verified | None = None
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
@@ -258,7 +286,9 @@ class RagService:
                 if cited not in passages:
                     passages = [*passages, cited]
             elif focus is not None:
-                verified = yield from self._answer(standalone, passages, notes, timings, started)
+                verified = yield from self._answer(
+                    standalone, passages, notes, timings, started, meter
+                )
                 if verified.answered and not adds_answer(analysed, verified.text):
                     notes.append(f"the draft adds nothing to the question: {verified.text!r}")
                     verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
@@ -276,14 +306,16 @@ class RagService:
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
-            Answer(
-                text=verified.text,
-                citations=verified.citations,
-                passages=passages,
-                answered=verified.answered,
-                standalone_question=standalone,
-                timings=timings,
-                notes=notes + verified.notes,
+            self._still_stored(
+                Answer(
+                    text=verified.text,
+                    citations=verified.citations,
+                    passages=passages,
+                    answered=verified.answered,
+                    standalone_question=standalone,
+                    timings=timings,
+                    notes=notes + verified.notes,
+                )
             )
         )
 
@@ -294,6 +326,7 @@ class RagService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        meter: UsageMeter,
         template: str = "answer_user",
     ) -> Generator[StreamEvent, None, Verified]:
         """Generate a draft (streaming its tokens), then fix dates and citations in code."""
@@ -311,8 +344,8 @@ class RagService:
         ]
         pieces: list[str] = []
         sending = False  # held back while the draft could still be the refusal marker
-        for piece in self.llm.stream(
-            messages, max_tokens=self._max_tokens, temperature=self._temperature
+        for piece in meter.stream(
+            self.llm, messages, max_tokens=self._max_tokens, temperature=self._temperature
         ):
             pieces.append(piece)
             if sending:
@@ -409,9 +442,18 @@ class RagService:
 
     # --- internals -------------------------------------------------------------------------
 
+    def _still_stored(self, answer: Answer) -> Answer:
+        """The answer without what cites a document deleted while it was being written: one
+        look-up of the cited and retrieved chunks, just before the answer is final."""
+        ids = [c.chunk_id for c in answer.citations] + [p.chunk.chunk_id for p in answer.passages]
+        if not ids:
+            return answer
+        return keep_stored(answer, self.store.existing(ids))
+
     def _check_question(self, question: str) -> None:
-        if not question or not question.strip():
-            raise InvalidInput("the question is empty")
+        if is_blank(question):
+            # NULs and control characters too: they would cost a full model run for nothing.
+            raise InvalidInput(EMPTY_QUESTION)
         if len(question) > self._max_question_chars:
             raise InvalidInput(
                 f"the question is {len(question)} characters; "
@@ -422,7 +464,9 @@ class RagService:
         if self.store.count() == 0:
             raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
 
-    def _standalone(self, question: str, history: list[Turn], timings: dict[str, float]) -> str:
+    def _standalone(
+        self, question: str, history: list[Turn], timings: dict[str, float], meter: UsageMeter
+    ) -> str:
         """Rewrite a follow-up into a question that retrieval can answer on its own, from the
         user's own earlier questions: a wrong earlier answer must not carry into this one
         (the prompt shows no model answers)."""
@@ -430,7 +474,7 @@ class RagService:
             return question
         t = time.perf_counter()
         prompt = self.prompts.render("condense_question", history=history, question=question)
-        text = "".join(self.llm.stream([Message("user", prompt)], max_tokens=80, temperature=0.0))
+        text = "".join(meter.stream(self.llm, [Message("user", prompt)], max_tokens=80))
         timings["condense_s"] = time.perf_counter() - t
         rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
         if not rewritten or len(rewritten) > 4 * len(question) + 200:

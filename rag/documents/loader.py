@@ -116,13 +116,15 @@ def _safe_date(year: str, month: str, day: str) -> date | None:
 
 
 def _first_line(body: str, *, markdown: bool) -> str:
-    """The first line that reads like a headline; one-word lines are page furniture."""
-    lines = [ln.strip().lstrip("#").strip() if markdown else ln.strip() for ln in body.split("\n")]
-    lines = [ln for ln in lines if ln]
-    for line in lines:
-        if len(line.split()) >= 3:
+    """The article's first non-empty line, as the README promises: a short heading ("Brexit
+    deal") is still the headline, and guessing past it took the first sentence instead."""
+    for line in body.split("\n"):
+        line = line.strip()
+        if markdown:
+            line = line.lstrip("#").strip()
+        if line:
             return line[:200]
-    return lines[0][:200] if lines else ""
+    return ""
 
 
 def _from_html(raw: str) -> tuple[str, date | None, int, str]:

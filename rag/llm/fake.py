@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
-from rag.types import Message
+from rag.llm.tokens import approximate_usage
+from rag.types import Message, TokenUsage
 
 Script = Callable[[Sequence[Message]], str]
 
 
 class FakeChatModel:
-    """Answers with `script(messages)` (or a fixed reply), streamed word by word."""
+    """Answers with `script(messages)` (or a fixed reply), streamed word by word; reports
+    usage in approximate tokens, as a backend that counts would."""
 
     name = "fake"
 
@@ -22,13 +24,14 @@ class FakeChatModel:
 
     def stream(
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, TokenUsage]:
         self.calls.append(list(messages))
         text = self._reply(messages) if callable(self._reply) else self._reply
         for i, word in enumerate(text.split(" ")):
             if self._delay_s:
                 time.sleep(self._delay_s)
             yield word if i == 0 else " " + word
+        return approximate_usage(messages, text)
 
     def ping(self) -> None:
         return None
