@@ -7,13 +7,17 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
 from rag.answer.date_arithmetic import days_between
+from rag.answer.figures import reconcile
+from rag.answer.latest import attribute, newest_answering
 from rag.answer.quote_fallback import quote_answer
 from rag.answer.still_stored import keep_stored
+from rag.answer.time_scope import TimeScope, bounded, retrieve_in_scope
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
@@ -151,17 +155,29 @@ class RagService:
         return self.retriever.retrieve(question.strip(), self._top_k, filters)
 
     def ask(
-        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        as_of: date | None = None,
     ) -> Answer:
-        return final_answer(self.ask_stream(question, history, filters))
+        return final_answer(self.ask_stream(question, history, filters, as_of))
 
     def ask_stream(
-        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        as_of: date | None = None,
     ) -> Iterator[StreamEvent]:
         """Model tokens as they come, then one `Final` with the verified answer and the tokens
-        its model calls took."""
+        its model calls took.
+
+        `as_of`: answer as of that day (no later article; "last week" counts back from it);
+        without it relative phrases count back from the newest article's date.
+        """
         meter = UsageMeter()
-        for event in self._ask_stream(question, history, filters, meter):
+        for event in self._ask_stream(question, history, filters, as_of, meter):
             yield (
                 Final(replace(event.answer, usage=meter.usage))
                 if isinstance(event, Final)
@@ -173,6 +189,7 @@ class RagService:
         question: str,
         history: list[Turn] | None,
         filters: Filters | None,
+        as_of: date | None,
         meter: UsageMeter,
     ) -> Iterator[StreamEvent]:
         self._check_question(question)
@@ -190,11 +207,21 @@ class RagService:
             yield Final(Answer(text, [], [], False, standalone, timings, notes))
             return
         t = time.perf_counter()
-        pool = self.retriever.retrieve(standalone, max(self._top_k, self._focus_pool), filters)
+        # The question's time phrases, parsed once: where to look and whether newest wins.
+        scope = TimeScope.of(standalone, self.retriever.newest_date(), as_of)
+        filters = bounded(filters, scope.as_of)
+        notes: list[str] = [f"time scope: {scope.describe()}"] if scope.found else []
+        pool = retrieve_in_scope(
+            self.retriever.retrieve,
+            standalone,
+            max(self._top_k, self._focus_pool),
+            filters,
+            scope.period,
+        )
         passages = pool[: self._top_k]
         timings["retrieve_s"] = time.perf_counter() - t
         if not passages:
-            answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings)
+            answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings, notes)
             timings["total_s"] = time.perf_counter() - started
             yield Final(answer)
             return
@@ -215,17 +242,23 @@ class RagService:
                         True,
                         standalone,
                         timings,
-                        computed.notes,
+                        notes + computed.notes,
                     )
                 )
             )
             return
-        notes: list[str] = []
         analysed = AnalysedQuestion.of(standalone)
         # Sentence-level matching over a wider pool than the prompt takes: a chunk ranked
-        # fifth may hold the one sentence that answers.
-        matches = self._matches(standalone, pool)
+        # fifth may hold the one sentence that answers. Time phrases are left out: retrieval
+        # already holds to the period, and no answering sentence needs to say "latest".
+        matches = self._matches(scope.stripped if scope.found else standalone, pool)
         focus = _focus(matches)
+        newest = newest_answering(analysed, pool, matches) if scope.latest else None
+        quotable = matches
+        if newest is not None:
+            # "Latest": of the articles that answer, the newest one answers.
+            focus = newest
+            quotable = [m for m in matches if m.passage_index == newest]
         if focus is not None and pool[focus] not in passages:
             passages = [*passages, pool[focus]]
         if focus is not None:
@@ -238,13 +271,14 @@ class RagService:
             )
         else:
             verified = yield from self._answer(standalone, passages, notes, timings, started, meter)
+        quoted: Verified | None = None
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
                 notes.append(f"the draft adds nothing to the question: {verified.text!r}")
             # The model declined, or what it said did not survive the checks: a source sentence
             # that answers is quoted instead of a wrong "not in the articles". Only the
             # three-passage prompt is tried when no sentence answers; one call is the norm.
-            quoted = quote_answer(analysed, pool, matches, date_answers.solve(standalone, pool))
+            quoted = quote_answer(analysed, pool, quotable, date_answers.solve(standalone, pool))
             if quoted is not None:
                 notes += verified.notes
                 verified = quoted
@@ -260,6 +294,15 @@ class RagService:
                     verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
             else:
                 verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+        if newest is not None:
+            verified = attribute(verified, pool[newest].chunk)
+        # Other outlets' figures for the same count: cite those that agree, name those that differ.
+        # A quote is one article's words: other articles' markers after it would misattribute.
+        verified = reconcile(
+            verified, analysed, pool, matches, newer_only=scope.latest, agreeing=quoted is None
+        )
+        cited_ids = {c.chunk_id for c in verified.citations}
+        passages += [p for p in pool if p.chunk.chunk_id in cited_ids and p not in passages]
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
@@ -338,12 +381,16 @@ class RagService:
         return sentence_matches(terms, passages, article_text)
 
     def chat(
-        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        filters: Filters | None = None,
+        as_of: date | None = None,
     ) -> Iterator[StreamEvent]:
         """`ask_stream` with history loaded from and saved to the conversation store."""
         assert self.conversations is not None, "chat needs a ConversationStore"
         history = self.conversations.history(conversation_id) if conversation_id else []
-        for event in self.ask_stream(question, history, filters):
+        for event in self.ask_stream(question, history, filters, as_of):
             if isinstance(event, Final) and conversation_id:
                 citations = [
                     {"n": c.n, "source": c.source, "start": c.start, "end": c.end}

@@ -53,7 +53,7 @@ async def chat(
         conversations.require(body.conversation_id)
     conversation_id = body.conversation_id or conversations.new_id()
     filters = body.filters.to_filters() if body.filters else None
-    events = service.chat(body.question, conversation_id, filters)
+    events = service.chat(body.question, conversation_id, filters, body.as_of)
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         answer = await run_in_threadpool(final_answer, events)
