@@ -33,6 +33,13 @@ class FiltersIn(BaseModel):
         return Filters(tuple(self.sources), self.date_from, self.date_to)
 
 
+AS_OF_DESCRIPTION = (
+    "Answer as of this day (YYYY-MM-DD): no later article is used, and relative phrases in the "
+    "question ('last week', 'in February') count back from it instead of from the newest "
+    "article's date."
+)
+
+
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -44,6 +51,7 @@ class ChatIn(BaseModel):
         description="Continue this conversation; omit to start a new one.",
     )
     filters: FiltersIn | None = None
+    as_of: date | None = Field(None, description=AS_OF_DESCRIPTION)
     stream: bool = Field(False, description="Send server-sent events instead of one JSON body.")
 
     @field_validator("question")
@@ -169,3 +177,6 @@ class OpenAIChatIn(BaseModel):
     tools: list[dict[str, Any]] | None = None
     tool_choice: str | dict[str, Any] | None = None
     response_format: dict[str, Any] | None = None
+    # newsrag's extensions; OpenAI clients pass them as extra body fields.
+    filters: FiltersIn | None = None
+    as_of: date | None = Field(None, description=AS_OF_DESCRIPTION)

@@ -8,13 +8,17 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
 from rag.answer.date_arithmetic import days_between
+from rag.answer.figures import reconcile
+from rag.answer.latest import attribute, newest_answering
 from rag.answer.quote_fallback import quote_answer
 from rag.answer.still_stored import keep_stored
+from rag.answer.time_scope import TimeScope, bounded, retrieve_in_scope
 from rag.cancellation import Cancellation
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
@@ -157,26 +161,31 @@ class RagService:
         question: str,
         history: list[Turn] | None = None,
         filters: Filters | None = None,
+        as_of: date | None = None,
         cancel: Cancellation | None = None,
     ) -> Answer:
-        return final_answer(self.ask_stream(question, history, filters, cancel))
+        return final_answer(self.ask_stream(question, history, filters, as_of, cancel))
 
     def ask_stream(
         self,
         question: str,
         history: list[Turn] | None = None,
         filters: Filters | None = None,
+        as_of: date | None = None,
         cancel: Cancellation | None = None,
     ) -> Iterator[StreamEvent]:
         """Model tokens as they come, then one `Final` with the verified answer and the tokens
         its model calls took.
+
+        `as_of`: answer as of that day (no later article; "last week" counts back from it);
+        without it relative phrases count back from the newest article's date.
 
         When `cancel` is set (the asker left), the stream ends with `QuestionCancelled` at the
         next step: before retrieval, while waiting for the model, or between model tokens.
         """
         meter = UsageMeter()
         # Each layer closes the one below when closed itself, down to the model's stream.
-        with closing(self._ask_stream(question, history, filters, meter, cancel)) as events:
+        with closing(self._ask_stream(question, history, filters, as_of, meter, cancel)) as events:
             for event in events:
                 yield (
                     Final(replace(event.answer, usage=meter.usage))
@@ -189,6 +198,7 @@ class RagService:
         question: str,
         history: list[Turn] | None,
         filters: Filters | None,
+        as_of: date | None,
         meter: UsageMeter,
         cancel: Cancellation | None,
     ) -> Iterator[StreamEvent]:
@@ -209,11 +219,21 @@ class RagService:
             yield Final(Answer(text, [], [], False, standalone, timings, notes))
             return
         t = time.perf_counter()
-        pool = self.retriever.retrieve(standalone, max(self._top_k, self._focus_pool), filters)
+        # The question's time phrases, parsed once: where to look and whether newest wins.
+        scope = TimeScope.of(standalone, self.retriever.newest_date(), as_of)
+        filters = bounded(filters, scope.as_of)
+        notes: list[str] = [f"time scope: {scope.describe()}"] if scope.found else []
+        pool = retrieve_in_scope(
+            self.retriever.retrieve,
+            standalone,
+            max(self._top_k, self._focus_pool),
+            filters,
+            scope.period,
+        )
         passages = pool[: self._top_k]
         timings["retrieve_s"] = time.perf_counter() - t
         if not passages:
-            answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings)
+            answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings, notes)
             timings["total_s"] = time.perf_counter() - started
             yield Final(answer)
             return
@@ -234,17 +254,23 @@ class RagService:
                         True,
                         standalone,
                         timings,
-                        computed.notes,
+                        notes + computed.notes,
                     )
                 )
             )
             return
-        notes: list[str] = []
         analysed = AnalysedQuestion.of(standalone)
         # Sentence-level matching over a wider pool than the prompt takes: a chunk ranked
-        # fifth may hold the one sentence that answers.
-        matches = self._matches(standalone, pool)
+        # fifth may hold the one sentence that answers. Time phrases are left out: retrieval
+        # already holds to the period, and no answering sentence needs to say "latest".
+        matches = self._matches(scope.stripped if scope.found else standalone, pool)
         focus = _focus(matches)
+        newest = newest_answering(analysed, pool, matches) if scope.latest else None
+        quotable = matches
+        if newest is not None:
+            # "Latest": of the articles that answer, the newest one answers.
+            focus = newest
+            quotable = [m for m in matches if m.passage_index == newest]
         if focus is not None and pool[focus] not in passages:
             passages = [*passages, pool[focus]]
         if focus is not None:
@@ -266,13 +292,14 @@ class RagService:
             verified = yield from self._answer(
                 standalone, passages, notes, timings, started, meter, cancel
             )
+        quoted: Verified | None = None
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
                 notes.append(f"the draft adds nothing to the question: {verified.text!r}")
             # The model declined, or what it said did not survive the checks: a source sentence
             # that answers is quoted instead of a wrong "not in the articles". Only the
             # three-passage prompt is tried when no sentence answers; one call is the norm.
-            quoted = quote_answer(analysed, pool, matches, date_answers.solve(standalone, pool))
+            quoted = quote_answer(analysed, pool, quotable, date_answers.solve(standalone, pool))
             if quoted is not None:
                 notes += verified.notes
                 verified = quoted
@@ -288,6 +315,15 @@ class RagService:
                     verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
             else:
                 verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+        if newest is not None:
+            verified = attribute(verified, pool[newest].chunk)
+        # Other outlets' figures for the same count: cite those that agree, name those that differ.
+        # A quote is one article's words: other articles' markers after it would misattribute.
+        verified = reconcile(
+            verified, analysed, pool, matches, newer_only=scope.latest, agreeing=quoted is None
+        )
+        cited_ids = {c.chunk_id for c in verified.citations}
+        passages += [p for p in pool if p.chunk.chunk_id in cited_ids and p not in passages]
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
@@ -378,12 +414,13 @@ class RagService:
         question: str,
         conversation_id: str | None = None,
         filters: Filters | None = None,
+        as_of: date | None = None,
         cancel: Cancellation | None = None,
     ) -> Iterator[StreamEvent]:
         """`ask_stream` with history loaded from and saved to the conversation store."""
         assert self.conversations is not None, "chat needs a ConversationStore"
         history = self.conversations.history(conversation_id) if conversation_id else []
-        with closing(self.ask_stream(question, history, filters, cancel)) as events:
+        with closing(self.ask_stream(question, history, filters, as_of, cancel)) as events:
             for event in events:
                 if isinstance(event, Final) and conversation_id:
                     citations = [

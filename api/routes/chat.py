@@ -59,7 +59,7 @@ async def chat(
     conversation_id = body.conversation_id or conversations.new_id()
     filters = body.filters.to_filters() if body.filters else None
     events = admitted.owns(
-        service.chat(body.question, conversation_id, filters, cancel=admitted.cancel)
+        service.chat(body.question, conversation_id, filters, body.as_of, cancel=admitted.cancel)
     )
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:

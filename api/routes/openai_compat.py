@@ -61,7 +61,10 @@ async def chat_completions(
     options = completion_options(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    events = admitted.owns(service.ask_stream(question, history, cancel=admitted.cancel))
+    filters = body.filters.to_filters() if body.filters else None
+    events = admitted.owns(
+        service.ask_stream(question, history, filters, body.as_of, cancel=admitted.cancel)
+    )
     if not body.stream:
         answer, content = await run_in_threadpool(_answer, service, events, options)
         return _completion(completion_id, created, body.model, answer, content)

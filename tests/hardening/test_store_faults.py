@@ -215,7 +215,9 @@ def physically_stored(service: RagService, data_dir: Path, ids: Sequence[str]) -
     return ChromaStore("articles", name, path=data_dir / "chroma").existing(ids)
 
 
-@pytest.mark.parametrize("folder", ["data", "data/chroma"])
+# The whole data folder (the write lock fails first), only the store, only the upload copies
+# (which used to be written after the store, so a 503 came back for a stored upload).
+@pytest.mark.parametrize("folder", ["data", "data/chroma", "data/uploads"])
 def test_read_only_folder_gives_true_503s_and_is_used_again_without_restart(
     make_service: Callable[..., RagService], tmp_path: Path, folder: str
 ) -> None:
