@@ -36,6 +36,12 @@ class LocalModel:
         # a cancelled question leaves the line without the model reading its prompt.
         self._turns = TurnLock()
         self._format_prompt = _gguf_chat_formatter(self._llm)
+        # A prompt is read in one llama_decode call that Python cannot interrupt (tens of seconds
+        # on a busy CPU); ggml asks this callback between graph nodes, so a question cancelled
+        # mid-prompt frees the cores within a fraction of a second.
+        self._cancel_of_turn: Cancellation | None = None
+        self._abort_callback = _abort_callback(lambda: self._cancel_of_turn)
+        _install_abort_callback(self._llm, self._abort_callback)
 
     def stream(
         self,
@@ -48,6 +54,7 @@ class LocalModel:
         chat = [{"role": m.role, "content": m.content} for m in messages]
         pieces: list[str] = []
         with self._turns.turn(cancel):
+            self._cancel_of_turn = cancel
             chunks: Any = self._llm.create_chat_completion(
                 messages=chat,
                 max_tokens=max_tokens,
@@ -63,7 +70,13 @@ class LocalModel:
                     if piece:
                         pieces.append(piece)
                         yield piece
+            except RuntimeError:
+                # llama_decode's "aborted" is how the callback above stops a prompt read.
+                if cancel is not None and cancel.cancelled:
+                    cancel.raise_if_cancelled()
+                raise
             finally:
+                self._cancel_of_turn = None
                 # Stops llama.cpp's generation loop now, not when the generator is collected.
                 chunks.close()
         # llama-cpp-python reports usage only without streaming; these are the same counts:
@@ -92,6 +105,23 @@ class LocalModel:
 
     def ping(self) -> None:
         return None  # in-process: loaded means ready
+
+
+def _abort_callback(current: Callable[[], Cancellation | None]) -> Any:
+    from llama_cpp import ggml_abort_callback
+
+    def should_abort(_data: Any) -> bool:
+        cancel = current()
+        return cancel is not None and cancel.cancelled
+
+    return ggml_abort_callback(should_abort)
+
+
+def _install_abort_callback(llm: Any, callback: Any) -> None:
+    from llama_cpp import llama_set_abort_callback
+
+    # The callback object must outlive the context: the caller keeps a reference to it.
+    llama_set_abort_callback(llm._ctx.ctx, callback, None)
 
 
 def _gguf_chat_formatter(llm: Any) -> Callable[..., Any] | None:

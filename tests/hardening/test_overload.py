@@ -351,3 +351,31 @@ def test_the_embedded_model_never_reads_a_cancelled_question(local_model: Any) -
 
     with pytest.raises(QuestionCancelled):
         next(local_model.stream(PROMPT, max_tokens=8, cancel=cancel))
+
+
+@pytest.mark.slow
+def test_a_question_cancelled_while_its_prompt_is_read_frees_the_model(local_model: Any) -> None:
+    # A long prompt is one llama_decode call; without the abort callback it is read to the end
+    # (tens of seconds on a busy CPU) before the per-token check could stop it.
+    long_prompt = [Message("user", "Summarise: " + "The summit ended with a statement. " * 120)]
+    cancel = Cancellation()
+    stream = local_model.stream(long_prompt, max_tokens=8, cancel=cancel)
+    turn_started = threading.Event()
+
+    def cancel_once_the_turn_is_taken() -> None:
+        while local_model._cancel_of_turn is not cancel:
+            if turn_started.wait(0.01):
+                return
+        cancel.cancel()
+
+    canceller = threading.Thread(target=cancel_once_the_turn_is_taken)
+    canceller.start()
+    with pytest.raises(QuestionCancelled):
+        next(stream)
+    turn_started.set()
+    canceller.join()
+
+    prompt_tokens = local_model.count_tokens(long_prompt[0].content)
+    assert local_model._llm.n_tokens < prompt_tokens  # stopped inside the prompt
+    again = "".join(local_model.stream(PROMPT, max_tokens=8))
+    assert again.strip()
