@@ -165,5 +165,9 @@ class Settings(BaseSettings):
         return self.data_dir / "uploads"
 
     @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
     def model_cache_dir(self) -> Path:
         return self.data_dir / "models"
