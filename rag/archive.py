@@ -69,9 +69,10 @@ class ArchiveArticle:
         return f" date {self.published.isoformat()}\n{self.title}\n\n{self.text}\n".encode()
 
     def as_document(self) -> Document:
-        """The article as the loader reads its file, with outlet and URL attached."""
+        """The article as the loader reads its file, with its own title (the loader would skip
+        a two-word headline), outlet and URL."""
         doc = parse_document(self.as_file(), self.source)
-        return dataclasses.replace(doc, outlet=self.outlet, url=self.url)
+        return dataclasses.replace(doc, title=self.title, outlet=self.outlet, url=self.url)
 
 
 @dataclass
