@@ -22,6 +22,8 @@ class EmbeddingSettings(BaseModel):
     api_key: SecretStr | None = None
     model: str = "text-embedding-3-small"
     batch_size: int = Field(32, ge=1, le=2048)
+    # onnx-minilm: ONNX Runtime threads per embedding call; empty means the cores, at most 4.
+    threads: int | None = Field(None, ge=1, le=64)
 
 
 class StoreSettings(BaseModel):
