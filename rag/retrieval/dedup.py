@@ -8,12 +8,17 @@ when their figures differ).
 
 Similarity is the overlap of word 5-gram ("shingle") sets, measured against the smaller
 passage: |A ∩ B| / min(|A|, |B|). Against the smaller one because chunk boundaries fall
-differently in two outlets' copies (another headline, one sentence more or less), so one chunk
-is often a shifted window on the other. The threshold, half the smaller passage's 5-grams, is
-set from what the two cases look like, not from any question: independently written reports of
-one event share a few percent of their 5-grams (a common quote or a name like "the Democratic
-Republic of Congo" adds a handful), while copies of one text, even re-chunked or lightly edited,
-share most of them; an edit changes at most the five 5-grams that span the edited word.
+differently in two outlets' copies (another headline or first paragraph, one sentence more or
+less), so one chunk is often a shifted window on the other.
+
+The threshold, 0.6, follows from the chunker's geometry, not from any question: chunks are
+800 characters with 200 of overlap, so they start every ~600 characters, and any 800-character
+window of a text shares at least 800 - 600/2 = 500 characters (62 %) with one of the chunks of
+an exact copy of that text, however its boundaries fall. An edit changes only the five 5-grams
+that span an edited word, so lightly edited copies stay above 0.6 too, while a passage with 40 %
+or more of its own text (a new development in an updated story) stays separate. Over the whole
+archive (21,866 chunks), pairs from different articles mostly share under 10 % of their
+5-grams; bench/README.md has the distribution.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from dataclasses import replace
 from rag.types import Copy, Passage
 
 SHINGLE_WORDS = 5
-THRESHOLD = 0.5
+THRESHOLD = 0.6
 _WORD = re.compile(r"[^\W_]+")
 
 

@@ -79,7 +79,6 @@ def test_wire_copy_is_one_passage_with_the_other_outlet_attached(
 
     passages = service.retriever.retrieve("Velmora levee breach flood river", k=3)
     sources = [p.chunk.source for p in passages]
-    assert len(set(sources)) == len(sources)
     # RTÉ (101) and DW (102) carry the same wire text: never both in the top 3 for it...
     assert not {"newsarticles-101.txt", "newsarticles-102.txt"} <= set(sources)
     wire = next(p for p in passages if p.chunk.source in {"newsarticles-101.txt",

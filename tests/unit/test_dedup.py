@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.retrieval.dedup import collapse_near_duplicates, overlap, shingles
+from rag.retrieval.dedup import THRESHOLD, collapse_near_duplicates, overlap, shingles
 from rag.types import Chunk, Passage
 from tests.fake_archive import ABC_REPORT, RTE_INTRO, TASS_STORY, WIRE
 
@@ -43,7 +43,7 @@ def test_wire_copy_rechunked_and_edited_collapses_with_its_sources_attached() ->
     (copy,) = kept[0].also_in
     assert copy.chunk.outlet == "RTÉ" and copy.chunk.source == "rte.txt"
     assert "about 4,500" in copy.chunk.text  # the copy's own text, to compare figures
-    assert 0.5 <= copy.similarity < 1.0
+    assert THRESHOLD <= copy.similarity < 1.0
     assert [p.score for p in kept] == [0.9, 0.8, 0.6]
 
 
