@@ -24,7 +24,7 @@ class MiniLMEmbedder:
 
     def __init__(
         self,
-        batch_size: int = 32,
+        batch_size: int = 16,
         threads: int | None = None,
         spin: bool = False,
         arena: bool = True,
