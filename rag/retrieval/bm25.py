@@ -6,6 +6,7 @@ import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 
 import numpy as np
 
@@ -40,6 +41,8 @@ class BM25Index:
         self._dates = np.array(
             [c.date.toordinal() if c.date else 0 for c in self.chunks], dtype=np.int64
         )
+        # What "last week" in a question is counted from: the archive's own newest day.
+        self.newest: date | None = max((c.date for c in self.chunks if c.date), default=None)
 
     def search(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:
         n = len(self.chunks)

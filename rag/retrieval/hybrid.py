@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 from typing import Protocol
 
 from rag.embeddings.base import Embedder
@@ -11,6 +12,8 @@ from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.dedup import collapse_near_duplicates
 from rag.store.base import VectorStore
 from rag.types import Filters, Passage
+
+_VECTOR_CACHE = 8  # query embeddings kept (oldest dropped first)
 
 
 class Retriever(Protocol):
@@ -37,6 +40,7 @@ class HybridRetriever:
         self._bm25: BM25Index | None = None
         self._bm25_count = -1
         self._lock = threading.Lock()
+        self._vectors: dict[str, list[float]] = {}
 
     def invalidate(self) -> None:
         """Drop the BM25 index after the store changed; it is rebuilt on the next query."""
@@ -58,10 +62,28 @@ class HybridRetriever:
         """The question's names that no stored chunk has (see `BM25Index.mentions`)."""
         return unknown_names(question, self._index().mentions)
 
+    def _query_vector(self, query: str) -> list[float]:
+        """The query's embedding; the last few are kept, because a question with a time scope
+        searches twice (in the period, and mentioning it) with the same text."""
+        with self._lock:
+            cached = self._vectors.get(query)
+        if cached is not None:
+            return cached
+        vector = list(self._embedder.embed([query])[0])
+        with self._lock:
+            self._vectors[query] = vector
+            while len(self._vectors) > _VECTOR_CACHE:
+                self._vectors.pop(next(iter(self._vectors)))
+        return vector
+
+    def newest_date(self) -> date | None:
+        """The newest article's date; kept with the BM25 index, so it is rebuilt after ingest."""
+        return self._index().newest
+
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         filters = filters or Filters()
         n = max(k, self._candidates)
-        vector = self._embedder.embed([query])[0]
+        vector = self._query_vector(query)
         dense = self._store.query(vector, n, filters)
         sparse = self._index().search(query, n, filters)
         fused: dict[str, dict[str, object]] = {}
