@@ -50,7 +50,7 @@ class Ingestor:
         embedder: Embedder,
         max_chars: int = 800,
         overlap_chars: int = 200,
-        write_batch: int = 256,
+        write_batch: int = 64,
     ) -> None:
         self._store = store
         self._embedder = embedder
