@@ -71,6 +71,16 @@ class CitationOut(BaseModel):
     quote: str
     date: date | None
     title: str
+    outlet: str | None = None
+    chunk_id: str
+
+
+class CopyOut(BaseModel):
+    """The same passage in another article (wire copy), folded into the one returned."""
+
+    source: str
+    outlet: str | None
+    date: date | None
     chunk_id: str
 
 
@@ -84,6 +94,8 @@ class PassageOut(BaseModel):
     dense_rank: int | None
     sparse_rank: int | None
     text: str
+    outlet: str | None = None
+    also_in: list[CopyOut] = []
 
 
 class ChatOut(BaseModel):

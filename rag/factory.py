@@ -28,7 +28,7 @@ def build_embedder(s: Settings) -> Embedder:
         )
     from rag.embeddings.onnx_minilm import MiniLMEmbedder
 
-    return MiniLMEmbedder(batch_size=s.embedding.batch_size)
+    return MiniLMEmbedder(batch_size=s.embedding.batch_size, threads=s.embedding.threads)
 
 
 def build_store(s: Settings, embedder: Embedder) -> VectorStore:

@@ -16,6 +16,7 @@ def citation_to_dict(c: Citation) -> dict[str, Any]:
         "quote": c.quote,
         "date": c.date.isoformat() if c.date else None,
         "title": c.title,
+        "outlet": c.outlet or None,
         "chunk_id": c.chunk_id,
     }
 
@@ -28,10 +29,21 @@ def passage_to_dict(p: Passage) -> dict[str, Any]:
         "start": c.start,
         "end": c.end,
         "date": c.date.isoformat() if c.date else None,
+        "outlet": c.outlet or None,
         "score": round(p.score, 6),
         "dense_rank": p.dense_rank,
         "sparse_rank": p.sparse_rank,
         "text": c.annotated,
+        # The same passage in other articles (wire copy), folded into this one by retrieval.
+        "also_in": [
+            {
+                "source": d.chunk.source,
+                "outlet": d.chunk.outlet or None,
+                "date": d.chunk.date.isoformat() if d.chunk.date else None,
+                "chunk_id": d.chunk.chunk_id,
+            }
+            for d in p.also_in
+        ],
     }
 
 

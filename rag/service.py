@@ -31,7 +31,7 @@ from rag.prompts import Prompts
 from rag.questions import EMPTY_QUESTION, is_blank
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
-from rag.types import Answer, Filters, Message, Passage, Turn
+from rag.types import Answer, Document, Filters, Message, Passage, Turn
 
 log = logging.getLogger("newsrag")
 
@@ -120,6 +120,15 @@ class RagService:
     ) -> IngestReport:
         try:
             return self.ingestor.ingest_paths(paths, progress)
+        finally:
+            self.retriever.invalidate()
+
+    def ingest_documents(
+        self, docs: Iterable[Document], progress: Callable[[str], None] | None = None
+    ) -> IngestReport:
+        """Ingest documents made elsewhere (the news archive), streamed in batches."""
+        try:
+            return self.ingestor.ingest_documents(docs, progress)
         finally:
             self.retriever.invalidate()
 

@@ -21,7 +21,12 @@ class EmbeddingSettings(BaseModel):
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "text-embedding-3-small"
-    batch_size: int = Field(32, ge=1, le=2048)
+    # Texts per embedding call. 16 for MiniLM: its peak memory grows with the batch (~500 MB
+    # at 32 archive chunks, ~350 MB at 16) and, as it embeds sorted by length, a smaller batch
+    # pads no more (bench/README.md, Ingest).
+    batch_size: int = Field(16, ge=1, le=2048)
+    # onnx-minilm: ONNX Runtime threads per embedding call; empty means the cores, at most 4.
+    threads: int | None = Field(None, ge=1, le=64)
 
 
 class StoreSettings(BaseModel):
@@ -169,6 +174,10 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
 
     @property
     def model_cache_dir(self) -> Path:

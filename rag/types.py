@@ -18,6 +18,9 @@ class Document:
     text: str  # the article's text; for HTML the extracted text, for others the file as decoded
     body_start: int  # where the body begins in `text` (after the ` date …` header)
     content_hash: str
+    # Who published it and where, when known (the news archive); "" for plain files.
+    outlet: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,16 +44,29 @@ class Chunk:
     content_hash: str = ""
     index: int = 0
     total: int = 0  # chunks in this version of the document; detects interrupted ingests
+    outlet: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Another article carrying (nearly) the same passage: the same wire copy in another
+    outlet, or an earlier or later version of one story. Kept so an answer can cite every
+    outlet that reports a fact, without three copies of one paragraph taking the top-k."""
+
+    chunk: Chunk  # the copy itself: its source, outlet, date, offsets and text
+    similarity: float  # share of the smaller passage's word 5-grams found in the other, 0..1
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with how it ranked."""
+    """A retrieved chunk with how it ranked, and the near-identical passages folded into it."""
 
     chunk: Chunk
     score: float
     dense_rank: int | None = None
     sparse_rank: int | None = None
+    also_in: tuple[Copy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,7 @@ class Citation:
     date: date | None
     chunk_id: str
     title: str = ""
+    outlet: str = ""
 
 
 @dataclass(frozen=True)

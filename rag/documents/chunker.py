@@ -85,4 +85,6 @@ def _make_chunk(
         content_hash=doc.content_hash,
         index=index,
         total=total,
+        outlet=doc.outlet,
+        url=doc.url,
     )

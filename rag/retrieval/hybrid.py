@@ -9,6 +9,7 @@ from typing import Protocol
 from rag.embeddings.base import Embedder
 from rag.matching import unknown_names
 from rag.retrieval.bm25 import BM25Index
+from rag.retrieval.dedup import collapse_near_duplicates
 from rag.store.base import VectorStore
 from rag.types import Filters, Passage
 
@@ -106,4 +107,5 @@ class HybridRetriever:
                 )
             )
         passages.sort(key=lambda p: (-p.score, p.chunk.chunk_id))
-        return passages[:k]
+        # The same wire copy in several outlets would otherwise fill the top-k.
+        return collapse_near_duplicates(passages)[:k]

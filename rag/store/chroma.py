@@ -385,6 +385,8 @@ def _metadata(chunk: Chunk) -> dict[str, str | int]:
         "content_hash": chunk.content_hash,
         "index": chunk.index,
         "total": chunk.total,
+        "outlet": chunk.outlet,
+        "url": chunk.url,
     }
 
 
@@ -434,4 +436,6 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         content_hash=str(meta.get("content_hash", "")),
         index=int(meta.get("index", 0)),
         total=int(meta.get("total", 0)),
+        outlet=str(meta.get("outlet", "")),
+        url=str(meta.get("url", "")),
     )

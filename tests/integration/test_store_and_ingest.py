@@ -14,7 +14,7 @@ from rag.ingest import embedding_text
 from rag.service import RagService
 from rag.store.chroma import ChromaStore
 from rag.types import Filters
-from tests.conftest import ASTANA, BRI, CORPUS
+from tests.conftest import ASTANA, BRI, CORPUS, MemoEmbedder
 
 
 class StoreContract:
@@ -194,3 +194,15 @@ def test_filtered_search_is_the_same_from_the_wide_fetch_and_from_chroma(
     assert all(len(ids) == 3 for ids in wide)
     undated = {c.chunk_id for c in chunks if c.date is None}
     assert not undated & set(wide[0])
+
+
+def test_minilm_returns_vectors_in_input_order_though_it_embeds_by_length(
+    embedder: MemoEmbedder,
+) -> None:
+    model = embedder.inner
+    assert isinstance(model, MiniLMEmbedder)
+    texts = ["a much longer sentence about floods in the town of Velmora " * 3, "short", "mid text"]
+    together = model.embed(texts)
+    alone = [model.embed([t])[0] for t in texts]
+    for a, b in zip(together, alone, strict=True):
+        assert sum(x * y for x, y in zip(a, b, strict=True)) > 0.999
