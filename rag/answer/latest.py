@@ -23,8 +23,7 @@ _MARKER_GROUP = re.compile(r"\s*((?:\[\d+\])+)")
 def outlet_name(chunk: Chunk) -> str:
     """Who published the chunk: archive articles carry their outlet ("BBC") in metadata once
     the archive importer sets it; an uploaded file is known by its name."""
-    outlet = getattr(chunk, "outlet", "")  # absent until chunks carry an outlet field
-    return str(outlet) if outlet else chunk.source
+    return chunk.outlet or chunk.source
 
 
 def answering(

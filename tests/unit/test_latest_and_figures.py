@@ -1,8 +1,10 @@
+
 """The newest answering article wins for "latest" questions; outlets' differing figures are
 named, agreeing ones cited."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from rag.answer.answerability import AnalysedQuestion
@@ -65,11 +67,7 @@ def test_attribution_names_outlet_and_day_in_code() -> None:
 
 
 def test_attribution_outlet_from_chunk_metadata() -> None:
-    class OutletChunk(Chunk):
-        outlet = "BBC"
-
-    chunk = NEW.chunk
-    bbc = Passage(OutletChunk(**{f: getattr(chunk, f) for f in chunk.__dataclass_fields__}), 1)
+    bbc = Passage(dataclasses.replace(NEW.chunk, outlet="BBC"), 1)
     verified = verify_answer("The DUP won 28 seats [1].", [bbc])
     assert attribute(verified, bbc.chunk).text == (
         "The DUP won 28 seats, according to BBC on 6 March 2017 [1]."
