@@ -163,7 +163,9 @@ def test_a_perfect_retriever_scores_recall_and_mrr_1_up_to_k_sources(
     archive_set: QuestionSet,
 ) -> None:
     k = Settings().retrieval.top_k
-    perfect = FakeRetriever({_query(q): list(q.expected_sources)[:k] for q in archive_set.questions})
+    perfect = FakeRetriever(
+        {_query(q): list(q.expected_sources)[:k] for q in archive_set.questions}
+    )
     records = [score_question(perfect, q, False, {}) for q in archive_set.questions]
     overall = aggregate(records)
     assert overall.mrr == 1.0
@@ -226,7 +228,9 @@ def test_the_store_key_changes_with_corpus_embedder_chunking_and_store_code(
     assert base != store_key("corpus-b", settings, "minilm")
     assert base != store_key("corpus-a", settings, "other-embedder")
     chunking = settings.chunking.model_copy(update={"max_chars": 500})
-    assert base != store_key("corpus-a", settings.model_copy(update={"chunking": chunking}), "minilm")
+    assert base != store_key(
+        "corpus-a", settings.model_copy(update={"chunking": chunking}), "minilm"
+    )
     (tmp_path / "rag").mkdir()
     (tmp_path / "rag" / "ingest.py").write_text("A = 1\n")
     before = code_fingerprint(tmp_path)
