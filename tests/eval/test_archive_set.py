@@ -13,7 +13,7 @@ import io
 import json
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -109,6 +109,26 @@ def test_each_reference_answer_satisfies_its_own_facts(archive_set: QuestionSet)
     for q in archive_set.questions:
         for group in q.facts:
             assert any(re.search(p, q.reference_answer, re.IGNORECASE) for p in group), q.id
+
+
+_RESOLVED = re.compile(
+    r"The (\w+day) before (\w+day) (\d+ \w+ \d{4})(?: \([^)]*\))? (?:is|=) (\d+ \w+ \d{4})"
+)
+
+
+def test_relative_date_computations_are_right_and_match_the_expected_date(
+    archive_set: QuestionSet,
+) -> None:
+    checked = 0
+    for q in archive_set.questions:
+        for weekday, published_weekday, published, resolved in _RESOLVED.findall(q.note):
+            pub = datetime.strptime(published, "%d %B %Y").date()
+            day = datetime.strptime(resolved, "%d %B %Y").date()
+            assert pub.strftime("%A") == published_weekday, q.id
+            assert day.strftime("%A") == weekday and 0 < (pub - day).days < 7, q.id
+            assert day.isoformat() in q.facts[0], q.id  # the ISO alternative of the date fact
+            checked += 1
+    assert checked >= 8
 
 
 # --- against the archive's text ----------------------------------------------------------------
