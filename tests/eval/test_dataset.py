@@ -76,6 +76,7 @@ def test_a_valid_line_parses_into_typed_fields(tmp_path: Path) -> None:
         ('{"id": "q2", "category": ', "not valid JSON"),
         ('["q2"]', "must be a JSON object"),
         (item(id="q2", difficulty="easy"), "unknown field(s) difficulty"),
+        (item(id="q2", note=["quote"]), "field note must be a string"),
         ({k: v for k, v in item(id="q2").items() if k != "facts"}, "missing field(s) facts"),
         (item(id="q2", history="Where?"), "history must be a list"),
         (item(id="q2", answerable="yes"), "answerable must be true or false"),
