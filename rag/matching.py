@@ -19,10 +19,12 @@ from rag.types import Passage
 _QUESTION_WORDS = frozenset(
     {"what", "which", "when", "date", "day", "exact", "did", "does", "do", "how", "many", "much"}
 )
+# As stems, the form `lemma` gives every inflection ("arrived", "arriving" → "arriv").
 EVENT_VERBS = frozenset(
-    (
-        "meet hold visit land arriv address sign announc speak travel fly leave attend open "
-        "host launch declar issu skip invit lend provid"
+    lemma(verb)
+    for verb in (
+        "meet hold visit land arrive address sign announce speak travel fly leave attend open "
+        "host launch declare issue skip invite lend provide"
     ).split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
