@@ -10,6 +10,9 @@ from rag.llm.base import ChatModel
 from rag.locks import FileWriteLock, WriteLock
 from rag.prompts import Prompts
 from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.indexed_store import KeywordIndexedStore
+from rag.retrieval.keyword import KeywordIndex
+from rag.retrieval.keyword_sync import bring_in_step
 from rag.service import RagService
 from rag.settings import Settings
 from rag.store.base import VectorStore
@@ -41,6 +44,16 @@ def build_store(s: Settings, embedder: Embedder) -> VectorStore:
         host=s.store.host,
         port=s.store.port,
     )
+
+
+def build_keyword_index(s: Settings) -> KeywordIndex:
+    if s.retrieval.keyword_backend == "memory":
+        from rag.retrieval.bm25 import BM25Index
+
+        return BM25Index()
+    from rag.retrieval.fts import SqliteKeywordIndex
+
+    return SqliteKeywordIndex(s.keyword_index_path)
 
 
 def build_event_ledger(s: Settings) -> EventLedger:
@@ -116,8 +129,11 @@ def build_service(
 ) -> RagService:
     """A ready service; pass `llm` or `embedder` to swap in fakes or shared instances."""
     embedder = embedder or build_embedder(s)
-    store = build_store(s, embedder)
-    retriever = HybridRetriever(store, embedder, s.retrieval.candidates, s.retrieval.rrf_k)
+    keyword = build_keyword_index(s)
+    store = KeywordIndexedStore(build_store(s, embedder), keyword)
+    # A normal start compares two counts; only an index behind the store is mended.
+    bring_in_step(keyword, store)
+    retriever = HybridRetriever(store, embedder, keyword, s.retrieval.candidates, s.retrieval.rrf_k)
     ingestor = Ingestor(store, embedder, s.chunking.max_chars, s.chunking.overlap_chars)
     return RagService(
         store=store,

@@ -110,16 +110,10 @@ class RagService:
     def ingest(
         self, paths: list[Path], progress: Callable[[str], None] | None = None
     ) -> IngestReport:
-        try:
-            return self.ingestor.ingest_paths(paths, progress)
-        finally:
-            self.retriever.invalidate()
+        return self.ingestor.ingest_paths(paths, progress)
 
     def add_document(self, data: bytes, source: str) -> tuple[StoredDocument, IngestReport]:
-        try:
-            doc, report = self.ingestor.ingest_bytes(data, source)
-        finally:
-            self.retriever.invalidate()
+        doc, report = self.ingestor.ingest_bytes(data, source)
         stored = next(d for d in self.store.documents() if d.doc_id == doc.doc_id)
         return stored, report
 
@@ -131,7 +125,6 @@ class RagService:
         if doc is None:
             raise NotFound(f"document {doc_id!r} not found")
         self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
-        self.retriever.invalidate()
         return doc
 
     # --- questions -------------------------------------------------------------------------
@@ -323,8 +316,8 @@ class RagService:
             yield event
 
     def warm_up(self) -> dict[str, float]:
-        """Load the model and build the retrieval indexes now, so the first question does not
-        wait for them (the BM25 index alone takes ~35 s at 100k chunks). Seconds per stage."""
+        """Load the model and open the retrieval indexes now, so the first question does not
+        wait for them. Seconds per stage."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
         if self.store.count():

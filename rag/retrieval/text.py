@@ -56,10 +56,14 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def words(text: str) -> list[str]:
+    """Folded content words before stemming, stopwords removed ("putin's" gives "putin")."""
+    return [w for w in _WORD.findall(fold(text).replace("'s", "")) if w not in STOPWORDS]
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased content words, stopwords removed, stemmed."""
-    words = _WORD.findall(fold(text).replace("'s", ""))
-    return [lemma(w) for w in words if w not in STOPWORDS]
+    return [lemma(w) for w in words(text)]
 
 
 def index_tokens(text: str) -> list[str]:
@@ -92,3 +96,27 @@ def initialisms(words: list[str]) -> set[str]:
         }
         run = []
     return found
+
+
+# Spelling pairs that transliterations swap ("Qaddafi"/"Kadhafi", "Tikhanovskaya"/"Tihanovskaja").
+_SOUND_ALIKE = (("ph", "f"), ("kh", "h"), ("dh", "d"), ("th", "t"), ("ck", "k"), ("q", "k"))
+_SOUND_ALIKE += (("w", "v"), ("j", "i"), ("y", "i"))
+_VOWEL_RUN = re.compile(r"[aeiou]+")
+_REPEAT = re.compile(r"(.)\1+")
+# Shorter words are too often distinct names one vowel apart ("Xi"/"Xu", "Mars"/"Mors").
+FUZZY_MIN_LETTERS = 6
+
+
+@lru_cache(maxsize=200_000)
+def sound_key(word: str) -> str | None:
+    """What two transliterations of one name have in common, from the folded word before
+    stemming (which mangles names: "mohammed" stems to "moham"): sound-alike letters merged,
+    doubled letters single, every vowel run one "a". "zelensky", "zelenskiy" and "zelenskyy"
+    give "zalanska"; "mohammed" and "muhammad" give "mahamad". None for short words and
+    figures, which must match exactly."""
+    if len(word) < FUZZY_MIN_LETTERS or not word.isalpha():
+        return None
+    key = word
+    for spelled, sound in _SOUND_ALIKE:
+        key = key.replace(spelled, sound)
+    return _VOWEL_RUN.sub("a", _REPEAT.sub(r"\1", key))
