@@ -93,9 +93,13 @@ class SqliteKeywordIndex:
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # One script, one transaction: two workers starting at once create it once.
-            self._connect().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-            self.rebuilt_for_tokens = self._check_tokens_version()
+            self.rebuilt_for_tokens = False
+            if self._tokens_version() != TOKENS_VERSION:
+                # Only a new or outdated file is written at open: a worker that starts while
+                # another writes must not wait for the write lock. One script, one transaction:
+                # two workers starting at once create it once.
+                self._connect().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+                self.rebuilt_for_tokens = self._check_tokens_version()
         except sqlite3.Error as exc:
             raise BackendUnavailable(
                 f"cannot open the keyword index at {path}: {exc}; check that the folder is "
@@ -315,18 +319,26 @@ class SqliteKeywordIndex:
             raise
         db.execute("COMMIT")
 
+    def _tokens_version(self) -> str | None:
+        try:
+            row = self._read().execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
+        except sqlite3.OperationalError:  # no such table: a new file
+            return None
+        return None if row is None else str(row[0])
+
     def _check_tokens_version(self) -> bool:
         """Empties an index built with other tokens (the caller's repair then refills it from
         the store); True when it did."""
         with self._write() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'tokens'").fetchone()
+            row = db.execute("SELECT value FROM meta WHERE key = 'tokenizer'").fetchone()
             if row is not None and row[0] == TOKENS_VERSION:
                 return False
             stale = row is not None
             if stale:
                 _empty(db)
             db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('tokens', ?)", (TOKENS_VERSION,)
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('tokenizer', ?)",
+                (TOKENS_VERSION,),
             )
             return stale
 
