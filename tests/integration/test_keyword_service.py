@@ -1,0 +1,57 @@
+"""The real path: Chroma on disk, MiniLM, the SQLite keyword index, through the service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from rag.service import RagService
+
+ARTICLE = (
+    b" date 2017-02-25 Quollbridge harbour\n\n"
+    b"The Quollbridge harbour authority announced a new ferry terminal two days ago."
+)
+QUESTION = "What did the Quollbridge harbour authority announce?"
+
+
+def test_an_upload_is_found_by_keyword_and_vector_at_once_and_a_restart_rebuilds_nothing(
+    make_service: Callable[..., RagService], caplog: pytest.LogCaptureFixture
+) -> None:
+    service = make_service()
+    service.add_document(ARTICLE, "quollbridge.txt")
+
+    [top, *_] = service.retrieve(QUESTION)
+    assert top.chunk.source == "quollbridge.txt"
+    assert top.sparse_rank == 1 and top.dense_rank is not None
+    # The relative date is resolved in the indexed text too.
+    assert "23 February 2017" in top.chunk.annotated
+
+    caplog.set_level(logging.INFO, logger="newsrag")
+    restarted = make_service(ingest=False)
+    assert not [r for r in caplog.records if "keyword index" in r.getMessage()]
+    assert restarted.retriever.keyword.count() == restarted.store.count()
+    assert restarted.retrieve(QUESTION)[0].sparse_rank == 1
+
+    restarted.delete_document(top.chunk.doc_id)
+    assert all(p.chunk.source != "quollbridge.txt" for p in service.retrieve(QUESTION))
+    assert not service.retriever.keyword.mentions("Quollbridge")
+
+
+def test_a_missing_keyword_index_is_rebuilt_from_the_store_at_start(
+    make_service: Callable[..., RagService], caplog: pytest.LogCaptureFixture
+) -> None:
+    service = make_service()
+    chunks = service.store.count()
+    path = service.retriever.keyword.path  # type: ignore[attr-defined]
+    service.retriever.keyword.close()
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+    caplog.set_level(logging.INFO, logger="newsrag")
+    restarted = make_service(ingest=False)
+
+    assert restarted.retriever.keyword.count() == chunks
+    assert any("keyword index is empty" in r.getMessage() for r in caplog.records)
+    assert restarted.retrieve("Where will the next SCO summit be held?")[0].sparse_rank == 1
