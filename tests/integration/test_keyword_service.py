@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from rag.ingest import Ingestor
+from rag.retrieval.fts import SqliteKeywordIndex
+from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.indexed_store import KeywordIndexedStore
 from rag.service import RagService
+from rag.store.chroma import ChromaStore
+from tests.conftest import CORPUS, MemoEmbedder
 
 ARTICLE = (
     b" date 2017-02-25 Quollbridge harbour\n\n"
@@ -55,3 +62,21 @@ def test_a_missing_keyword_index_is_rebuilt_from_the_store_at_start(
     assert restarted.retriever.keyword.count() == chunks
     assert any("keyword index is empty" in r.getMessage() for r in caplog.records)
     assert restarted.retrieve("Where will the next SCO summit be held?")[0].sparse_rank == 1
+
+
+def test_a_host_whose_index_missed_another_hosts_writes_mends_it_on_the_next_question(
+    tmp_path: Path, embedder: MemoEmbedder
+) -> None:
+    # Two hosts on one Chroma collection, each with its own keyword file: the writer's upload
+    # reaches only its own index, so the reader's sees a count that differs from the store's.
+    chroma = ChromaStore("articles", embedder.name, path=tmp_path / "chroma")
+    writer = KeywordIndexedStore(chroma, SqliteKeywordIndex(tmp_path / "a" / "keyword.sqlite3"))
+    reader_index = SqliteKeywordIndex(tmp_path / "b" / "keyword.sqlite3")
+    reader = HybridRetriever(KeywordIndexedStore(chroma, reader_index), embedder, reader_index)
+    Ingestor(writer, embedder).ingest_paths([CORPUS])
+    doc, _ = Ingestor(writer, embedder).ingest_bytes(ARTICLE, "quollbridge.txt")
+
+    [top, *_] = reader.retrieve(QUESTION, 3)
+
+    assert top.chunk.doc_id == doc.doc_id and top.sparse_rank == 1
+    assert reader_index.count() == chroma.count()
