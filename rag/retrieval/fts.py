@@ -81,8 +81,8 @@ class SqliteKeywordIndex:
         self,
         path: Path,
         busy_timeout_s: float = 30.0,
-        candidate_budget: int = 4000,
-        pool: int = 100,
+        candidate_budget: int = 2000,
+        pool: int = 60,
     ) -> None:
         self.path = path
         self._timeout = busy_timeout_s
@@ -137,28 +137,32 @@ class SqliteKeywordIndex:
             db.execute("INSERT INTO terms (terms) VALUES ('optimize')")
 
     def _insert(self, db: sqlite3.Connection, chunks: Sequence[Chunk]) -> None:
+        if not chunks:
+            return
+        # Ids assigned here, so each table takes one executemany: this runs inside the write
+        # transaction, so no other writer can take the same ids.
+        first = int(db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]) + 1
+        rows, bodies, terms = [], [], []
         keys: set[tuple[str, str]] = set()
         docs: Counter[str] = Counter()
         length = 0
-        for chunk in chunks:
+        for rowid, chunk in enumerate(chunks, start=first):
             text = f"{chunk.title}\n{chunk.annotated}"
-            terms = index_tokens(text)
-            row = db.execute(
-                "INSERT INTO chunks (chunk_id, source, day, length) VALUES (?, ?, ?, ?)",
-                (chunk.chunk_id, chunk.source, _day(chunk.date), len(terms)),
-            )
-            db.execute(
-                "INSERT INTO bodies (id, chunk) VALUES (?, ?)", (row.lastrowid, _encode(chunk))
-            )
-            db.execute(
-                "INSERT INTO terms (rowid, tokens) VALUES (?, ?)", (row.lastrowid, " ".join(terms))
-            )
-            length += len(terms)
-            docs.update(set(terms))
+            tokens_ = index_tokens(text)
+            rows.append((rowid, chunk.chunk_id, chunk.source, _day(chunk.date), len(tokens_)))
+            bodies.append((rowid, _encode(chunk)))
+            terms.append((rowid, " ".join(tokens_)))
+            length += len(tokens_)
+            docs.update(set(tokens_))
             for word in set(words(text)):
                 key = sound_key(word)
                 if key is not None:
                     keys.add((key, lemma(word)))
+        db.executemany(
+            "INSERT INTO chunks (id, chunk_id, source, day, length) VALUES (?, ?, ?, ?, ?)", rows
+        )
+        db.executemany("INSERT INTO bodies (id, chunk) VALUES (?, ?)", bodies)
+        db.executemany("INSERT INTO terms (rowid, tokens) VALUES (?, ?)", terms)
         db.executemany("INSERT OR IGNORE INTO sound_keys (key, term) VALUES (?, ?)", keys)
         db.executemany(
             "INSERT INTO vocabulary (term, docs) VALUES (?, ?)"
@@ -356,12 +360,15 @@ def _okapi(
     """Okapi BM25 of each candidate over every question term, best first (ties by rowid)."""
     idf = {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
     scored = []
+    padded = {t: f" {t} " for t in idf}
     for rowid, text in candidates:
-        words = text.split()
-        norm = K1 * (1 - B + B * len(words) / avg)
+        # Tokens are single-space separated; with every space doubled, str.count(" t ") finds
+        # each whole token, neighbours included, without a split into a list.
+        norm = K1 * (1 - B + B * (text.count(" ") + 1) / avg)
+        text = f" {text.replace(' ', '  ')} "
         score = 0.0
         for term, weight in idf.items():
-            tf = words.count(term)
+            tf = text.count(padded[term])
             if tf:
                 score += weight * tf * (K1 + 1) / (tf + norm)
         scored.append((rowid, score))

@@ -41,10 +41,14 @@ def bring_in_step(
     extra = sorted(indexed - stored)
     missing = sorted(stored - indexed)
     if not indexed and missing:
+        # The first start after an upgrade, or a lost file: one paged read of the whole store
+        # is faster than fetching every id.
         log.info("keyword index is empty; indexing the store's %d chunks", len(missing))
-    index.delete(extra)
-    for i in range(0, len(missing), _PAGE):
-        index.add(store.chunks_by_id(missing[i : i + _PAGE]))
+        index.replace_all(store.chunks())
+    else:
+        index.delete(extra)
+        for i in range(0, len(missing), _PAGE):
+            index.add(store.chunks_by_id(missing[i : i + _PAGE]))
     repair = Repair(len(missing), len(extra), time.perf_counter() - started)
     log.log(
         level,

@@ -165,6 +165,10 @@ class CountingStore:
         self.fetched += len(chunk_ids)
         return [self.by_id[c] for c in chunk_ids]
 
+    def chunks(self) -> list[Chunk]:
+        self.fetched += len(self.by_id)
+        return list(self.by_id.values())
+
 
 def test_a_reopened_index_has_everything_and_the_start_rebuilds_nothing(tmp_path: Path) -> None:
     path = tmp_path / "keyword.sqlite3"
