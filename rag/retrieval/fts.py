@@ -82,7 +82,7 @@ class SqliteKeywordIndex:
         path: Path,
         busy_timeout_s: float = 30.0,
         candidate_budget: int = 2000,
-        pool: int = 60,
+        pool: int = 200,
     ) -> None:
         self.path = path
         self._timeout = busy_timeout_s
