@@ -41,10 +41,11 @@ class BM25Index:
                 self._all.pop(chunk_id, None)
             self._build()
 
-    def replace_all(self, chunks: Iterable[Chunk]) -> None:
+    def replace_all(self, chunks: Iterable[Chunk], expected: int | None = None) -> bool:
         with self._lock:
             self._all = {c.chunk_id: c for c in chunks}
             self._build()
+        return True
 
     def count(self) -> int:
         return len(self._all)

@@ -37,6 +37,7 @@ TOKENS_VERSION = "snowball-1"
 _PREFIX = 5  # letters that make a demonym count as its country in `mentions`
 _BATCH = 500  # chunks per INSERT batch when rebuilding
 K1, B = 1.4, 0.75  # Okapi BM25, as `BM25Index`
+_REBUILD_WAIT_S = 1800.0  # another worker's full build: minutes at 100k chunks on 2 cores
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value NOT NULL);
@@ -121,9 +122,13 @@ class SqliteKeywordIndex:
         with self._write() as db:
             self._delete(db, chunk_ids)
 
-    def replace_all(self, chunks: Iterable[Chunk]) -> None:
-        """One transaction: readers see the old index until the new one is complete."""
-        with self._write() as db:
+    def replace_all(self, chunks: Iterable[Chunk], expected: int | None = None) -> bool:
+        """One transaction: readers see the old index until the new one is complete. Several
+        workers starting on an empty index all try; each waits for the write lock as long as
+        a rebuild takes, and one that then finds `expected` chunks there writes nothing."""
+        with self._write(wait_s=_REBUILD_WAIT_S) as db:
+            if expected is not None and _stats(db)[0] == expected:
+                return False
             _empty(db)
             batch: list[Chunk] = []
             for chunk in chunks:
@@ -135,6 +140,7 @@ class SqliteKeywordIndex:
         with self._write() as db:
             # Merge FTS5's segments now rather than on later small writes.
             db.execute("INSERT INTO terms (terms) VALUES ('optimize')")
+        return True
 
     def _insert(self, db: sqlite3.Connection, chunks: Sequence[Chunk]) -> None:
         if not chunks:
@@ -311,10 +317,12 @@ class SqliteKeywordIndex:
         return self._connect()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, wait_s: float | None = None) -> Iterator[sqlite3.Connection]:
         """A transaction that takes the write lock at once (BEGIN IMMEDIATE), so two workers'
         writes queue instead of one failing on upgrade from a read."""
         db = self._connect()
+        wait_ms = int((wait_s or self._timeout) * 1000)
+        db.execute(f"PRAGMA busy_timeout = {wait_ms}")
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db

@@ -28,8 +28,9 @@ class KeywordIndex(Protocol):
         """Remove the chunks (unknown ids are ignored); one transaction."""
         ...
 
-    def replace_all(self, chunks: Iterable[Chunk]) -> None:
-        """Empty the index and index `chunks`: the repair when it disagrees with the store."""
+    def replace_all(self, chunks: Iterable[Chunk], expected: int | None = None) -> bool:
+        """Empty the index and index `chunks`, unless (once it may write) it already holds
+        `expected` chunks, built meanwhile by another worker; True when it wrote."""
         ...
 
     def search(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:

@@ -44,7 +44,9 @@ def bring_in_step(
         # The first start after an upgrade, or a lost file: one paged read of the whole store
         # is faster than fetching every id.
         log.info("keyword index is empty; indexing the store's %d chunks", len(missing))
-        index.replace_all(store.chunks())
+        if not index.replace_all(store.chunks(), expected=len(stored)):
+            log.info("keyword index was built meanwhile by another worker")
+            return None
     else:
         index.delete(extra)
         for i in range(0, len(missing), _PAGE):

@@ -242,3 +242,12 @@ def test_another_process_reads_during_a_write_and_sees_it_once_committed(tmp_pat
     assert writer.exitcode == 0
     assert {c.doc_id for c, _ in index.search("Medvedev Omsk", 5, Filters())} == {"doc3", "doc7"}
     assert index.count() == len(CHUNKS) + 1
+
+
+def test_a_worker_that_finds_the_index_built_meanwhile_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "keyword.sqlite3"
+    first, second = SqliteKeywordIndex(path), SqliteKeywordIndex(path)
+    assert first.replace_all(CHUNKS, expected=len(CHUNKS))
+
+    assert not second.replace_all(CHUNKS[:1], expected=len(CHUNKS))
+    assert second.count() == len(CHUNKS)
