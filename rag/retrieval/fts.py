@@ -322,14 +322,21 @@ class SqliteKeywordIndex:
         writes queue instead of one failing on upgrade from a read."""
         db = self._connect()
         wait_ms = int((wait_s or self._timeout) * 1000)
-        db.execute(f"PRAGMA busy_timeout = {wait_ms}")
-        db.execute("BEGIN IMMEDIATE")
         try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            db.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            # Locked past the timeout, disk full, read-only: a 503, and the vector store's
+            # write stands; the next start's count check mends the index.
+            raise BackendUnavailable(
+                f"the keyword index at {self.path} could not be written: {exc}"
+            ) from None
 
     def _tokens_version(self) -> str | None:
         try:
