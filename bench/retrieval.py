@@ -115,7 +115,10 @@ def measure(size: int, seed: int, n_queries: int, rebuild: bool, minilm: Embedde
         assert bring_in_step(keyword, chroma) is None, "the reopened index disagreed"
     store = KeywordIndexedStore(chroma, keyword)
     switch = SwitchEmbedder(hash_embedder)
-    retriever = HybridRetriever(store, switch, keyword, settings.candidates, settings.rrf_k)
+    # As `build_service` sets it up for an on-disk store: no per-question count check.
+    retriever = HybridRetriever(
+        store, switch, keyword, settings.candidates, settings.rrf_k, watch_store=False
+    )
     # Questions about articles that made it into this store, in the shapes users ask.
     in_store = [article(i, seed) for i in range(min(facts["articles"] - 1, 200))]
     qs = questions(in_store, n_queries, seed=size)

@@ -133,7 +133,16 @@ def build_service(
     store = KeywordIndexedStore(build_store(s, embedder), keyword)
     # A normal start compares two counts; only an index behind the store is mended.
     bring_in_step(keyword, store)
-    retriever = HybridRetriever(store, embedder, keyword, s.retrieval.candidates, s.retrieval.rrf_k)
+    # Only a Chroma server can change under us (another host's upload); an on-disk store is
+    # written through this host's index alone.
+    retriever = HybridRetriever(
+        store,
+        embedder,
+        keyword,
+        s.retrieval.candidates,
+        s.retrieval.rrf_k,
+        watch_store=s.store.host is not None,
+    )
     ingestor = Ingestor(store, embedder, s.chunking.max_chars, s.chunking.overlap_chars)
     return RagService(
         store=store,

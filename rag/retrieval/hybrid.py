@@ -35,10 +35,12 @@ class HybridRetriever:
         keyword: KeywordIndex,
         candidates: int = 20,
         rrf_k: int = 60,
+        watch_store: bool = True,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self.keyword = keyword
+        self._watch_store = watch_store
         self._candidates = candidates
         self._rrf_k = rrf_k
         self._repairing = threading.Lock()
@@ -47,8 +49,10 @@ class HybridRetriever:
         # Writes through this host's store reach the index too (`KeywordIndexedStore`); another
         # host writing to a shared Chroma server does not, and shows as a changed count. A
         # replacement with exactly as many chunks is missed until the next change or restart.
-        # One thread mends; the others search the index as it is rather than wait.
-        if self._repairing.acquire(blocking=False):
+        # One thread mends; the others search the index as it is rather than wait. Without
+        # `watch_store` (an on-disk store only this host writes) the check is skipped: Chroma's
+        # count() alone took 26 ms at 100k chunks.
+        if self._watch_store and self._repairing.acquire(blocking=False):
             try:
                 bring_in_step(self.keyword, self._store, logging.INFO)
             finally:
