@@ -11,9 +11,10 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 
+from api.admission import Admission
 from api.deps import require_api_key
 from api.errors import install_error_handlers
-from api.limits import BodySizeLimit
+from api.limits import BodySizeLimit, BodyTimeout
 from api.routes import chat, documents, health, openai_compat
 from rag.service import RagService
 from rag.settings import Settings
@@ -54,8 +55,12 @@ def create_app(
     from rag.factory import build_write_lock
 
     app.state.write_lock = build_write_lock(settings)
+    # Per process: with `rag serve --workers N` each worker takes this many.
+    app.state.admission = Admission(settings.api.max_pending_questions)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_request_bytes)
+    # Outermost, so its deadline covers every read of the body, the size check's included.
+    app.add_middleware(BodyTimeout, timeout_s=settings.api.body_timeout_s)
     if settings.api.cors_origins:
         # Browsers on these origins may call the API (a chat widget on another site); the
         # Bearer key still applies, so credentials (cookies) are never allowed.

@@ -1,9 +1,11 @@
-"""Reject oversized request bodies before they are read into memory."""
+"""Reject oversized request bodies before they are read into memory, and bodies that never
+arrive in full (a client that declares more than it sends holds a connection otherwise)."""
 
 from __future__ import annotations
 
 import json
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,15 +63,91 @@ def _detail(limit: int) -> str:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": _detail(limit)}).encode()
+    await _json_error(send, 413, _detail(limit))
+
+
+async def _json_error(
+    send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps({"detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *(extra or []),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class BodyTimeout:
+    """408 when the request body has not arrived in full within `timeout_s` of the request.
+
+    uvicorn waits for a declared body forever (its keep-alive timeout runs only between
+    requests). The response closes the connection: the rest of the body may still come.
+    A response sent before the body was read in full closes the connection too, so a client
+    cannot keep it by trickling the body that nobody reads.
+    """
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        body_done = not _declares_body(headers)
+        deadline = anyio.current_time() + self.timeout_s
+        response_started = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            with anyio.move_on_after(deadline - anyio.current_time()):
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    body_done = True
+                return message
+            raise _BodyTimedOut(self.timeout_s)
+
+        async def closing_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                if not body_done:
+                    message = {**message, "headers": [*message.get("headers", []), _CLOSE]}
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, closing_send)
+        except _BodyTimedOut as exc:
+            if not response_started:
+                await _json_error(send, 408, str(exc.detail), [_CLOSE])
+
+
+_CLOSE = (b"connection", b"close")
+
+
+def _declares_body(headers: dict[bytes, bytes]) -> bool:
+    length = headers.get(b"content-length")
+    if length is not None:
+        return length.strip() not in (b"", b"0")
+    return b"transfer-encoding" in headers
+
+
+class _BodyTimedOut(HTTPException):
+    # An HTTPException for the same reason as _TooLarge: FastAPI re-raises it from its body
+    # parsing, so the app's handler answers 408 in the route's usual JSON shape.
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            408,
+            f"the request body did not arrive in full within {timeout_s:g} s",
+            headers={"Connection": "close"},
+        )

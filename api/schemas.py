@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rag.presenters import citation_to_dict, passage_to_dict
+from rag.questions import EMPTY_QUESTION, is_blank
 from rag.store.base import StoredDocument
 from rag.types import Answer, Filters
 
@@ -19,8 +20,24 @@ class FiltersIn(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
 
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> FiltersIn:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            # Not an empty result: an answer of "not in the articles" would be a false one.
+            raise ValueError(
+                f"date_from {self.date_from} is after date_to {self.date_to}; swap them"
+            )
+        return self
+
     def to_filters(self) -> Filters:
         return Filters(tuple(self.sources), self.date_from, self.date_to)
+
+
+AS_OF_DESCRIPTION = (
+    "Answer as of this day (YYYY-MM-DD): no later article is used, and relative phrases in the "
+    "question ('last week', 'in February') count back from it instead of from the newest "
+    "article's date."
+)
 
 
 class ChatIn(BaseModel):
@@ -34,7 +51,16 @@ class ChatIn(BaseModel):
         description="Continue this conversation; omit to start a new one.",
     )
     filters: FiltersIn | None = None
+    as_of: date | None = Field(None, description=AS_OF_DESCRIPTION)
     stream: bool = Field(False, description="Send server-sent events instead of one JSON body.")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, question: str) -> str:
+        # The service checks the same rule (rag.questions) for the CLI, Slack and OpenAI routes.
+        if is_blank(question):
+            raise ValueError(EMPTY_QUESTION)
+        return question
 
 
 class CitationOut(BaseModel):
@@ -124,12 +150,33 @@ class OpenAIMessage(BaseModel):
         return self.content or ""
 
 
+class OpenAIStreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
 class OpenAIChatIn(BaseModel):
-    # OpenAI clients send many optional knobs; accept and ignore the ones we don't use.
+    # Unknown keys are kept so that the route can name them in its 400 (api/openai_options.py
+    # decides what is honoured, accepted without effect, or refused).
     model_config = ConfigDict(extra="allow")
 
     model: str = "newsrag"
     messages: list[OpenAIMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
-    max_tokens: int | None = None
-    temperature: float | None = None
+    stream_options: OpenAIStreamOptions | None = None
+    max_tokens: int | None = Field(None, ge=1, description="Deprecated name of the next.")
+    max_completion_tokens: int | None = Field(
+        None, ge=1, description="Cut the answer to this many tokens (finish_reason `length`)."
+    )
+    stop: str | list[str] | None = Field(None, description="Cut the answer before these.")
+    n: int | None = Field(None, ge=1, description="Only 1: there is one verified answer.")
+    temperature: float | None = Field(None, description="Accepted; answers are deterministic.")
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    response_format: dict[str, Any] | None = None
+    # newsrag's extensions; OpenAI clients pass them as extra body fields.
+    filters: FiltersIn | None = None
+    as_of: date | None = Field(None, description=AS_OF_DESCRIPTION)

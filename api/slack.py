@@ -1,7 +1,9 @@
 """The Slack bot: answers mentions and direct messages in a thread, citing the articles.
 
 This layer only translates: Slack events become `RagService.ask` calls, answers become Slack
-messages. It serves the Events API over HTTP (`slack_router`) and Socket Mode
+messages. A time scope rides in the message itself and is parsed by the service like any
+question's: "as of 2017-03-05, how many seats …", "… in March 2017", "latest …" (README, Time
+scope). It serves the Events API over HTTP (`slack_router`) and Socket Mode
 (`api.slack_socket`) with the same Bolt app.
 
     app = FastAPI()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Load, Stopwatch, footer, machine, max_rss_mb, percentiles, save, table
+from rag.cancellation import Cancellation
 from rag.llm.local import LocalModel
 from rag.types import Message
 
@@ -60,12 +61,19 @@ class MeteredModel:
         self.calls: list[dict[str, Any]] = []
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        cancel: Cancellation | None = None,
     ) -> Iterator[str]:
         start = time.perf_counter()
         first: float | None = None
         pieces: list[str] = []
-        for piece in self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature):
+        for piece in self.inner.stream(
+            messages, max_tokens=max_tokens, temperature=temperature, cancel=cancel
+        ):
             if first is None:
                 first = time.perf_counter() - start
             pieces.append(piece)

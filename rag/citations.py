@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 from rag.answer.roles import RoleClaim, role_claims
-from rag.documents.chunker import sentence_spans
 from rag.documents.dates import MONTHS, find_dates, format_day
 from rag.facts import Evidence, Facts, claim_facts
 from rag.retrieval.text import tokens
+from rag.text.sentences import sentence_spans, split_sentences
 from rag.types import Citation, Passage
 
 REFUSAL_MARKER = "NOT IN ARTICLES"
@@ -23,7 +23,6 @@ REFUSAL_TEXT = "The articles do not contain the answer to this question."
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # Resolved-date brackets the model copied from a passage ("Thursday [4 July 2024]").
 _DATE_BRACKETS = re.compile(r"\s*\[((?:week of )?(?:\d{1,2} )?(?:[A-Z][a-z]+ )?\d{4})\]")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 _REFUSAL_PHRASES = re.compile(
     r"not in (the )?articles|(do|does) not (contain|mention|say|provide|specify)|"
     r"no information|not (mentioned|specified|stated|provided)|cannot (be )?(answer|determine)",
@@ -105,7 +104,7 @@ def verify_answer(raw: str, passages: list[Passage]) -> Verified:
 
 def _sentences(raw: str, n_passages: int, notes: list[str]) -> list[_Sentence]:
     out = []
-    for part in _SENTENCE.split(_DATE_BRACKETS.sub(r" (\1)", raw.replace("\n", " "))):
+    for part in split_sentences(_DATE_BRACKETS.sub(r" (\1)", raw)):
         cited: list[int] = []
         for group in _MARKERS.findall(part):
             for number in group.split(","):

@@ -71,6 +71,12 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", action="append", default=[], help="only this file (repeatable)")
     p.add_argument("--from", dest="date_from", type=_iso_date, help="articles dated on or after")
     p.add_argument("--to", dest="date_to", type=_iso_date, help="articles dated on or before")
+    p.add_argument(
+        "--as-of",
+        dest="as_of",
+        type=_iso_date,
+        help="answer as of this day: no later article; 'last week' counts back from it",
+    )
 
 
 def _iso_date(text: str) -> date:
@@ -106,7 +112,7 @@ def _ingest(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     service = _service()
     filters = Filters(tuple(args.source), args.date_from, args.date_to)
-    answer = service.ask(args.question, filters=filters)
+    answer = service.ask(args.question, filters=filters, as_of=args.as_of)
     if args.json:
         from rag.presenters import answer_to_dict
 

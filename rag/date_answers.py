@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rag.documents.chunker import sentence_spans
 from rag.documents.dates import find_dates, format_day
 from rag.matching import QuestionTerms, score_sentence
+from rag.text.sentences import sentence_spans
 from rag.types import Passage
 
 DATE_QUESTION = re.compile(

@@ -7,6 +7,7 @@ rather than neither.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from rag.embeddings.base import Embedder
 from rag.errors import DocumentError
 from rag.store.base import VectorStore
 from rag.types import Chunk, Document
+
+log = logging.getLogger("newsrag")
 
 
 @dataclass
@@ -119,15 +122,40 @@ class Ingestor:
 
     def _apply(self, plans: list[_Plan], report: IngestReport, batch: int = 64) -> None:
         """Every new chunk first, then the stale ones: a crash in between leaves both versions
-        (the next run removes the old) and never neither."""
+        (the next run removes the old) and never neither.
+
+        A write that fails is all or nothing as the caller sees it: if every new chunk is in
+        fact stored (Chroma can fail after its log write) it counts as done, else the chunks
+        it did write are rolled back and the error is raised, the old version untouched.
+        """
         missing = [c for p in plans for c in p.missing]
-        for i in range(0, len(missing), batch):
-            part = missing[i : i + batch]
-            self._store.upsert(part, self._embedder.embed([embedding_text(c) for c in part]))
-        self._store.delete([cid for p in plans for cid in p.stale])
+        try:
+            for i in range(0, len(missing), batch):
+                self._write_part(missing[i : i + batch])
+        except Exception:
+            self._store.forget([c.chunk_id for c in missing])
+            raise
+        # The new version is complete: from here on the write stands, whatever the old
+        # chunks' deletion meets (they are hidden until the store can delete them).
+        self._store.forget([cid for p in plans for cid in p.stale])
         report.chunks_written += len(missing)
         for p in plans:
             (report.replaced if p.replaces else report.added).append(p.doc.source)
+
+    def _write_part(self, part: list[Chunk]) -> None:
+        vectors = self._embedder.embed([embedding_text(c) for c in part])
+        try:
+            self._store.upsert(part, vectors)
+        except Exception as exc:
+            if not self._all_stored([c.chunk_id for c in part]):
+                raise
+            log.warning("a store write failed but every chunk is stored, so it stands: %s", exc)
+
+    def _all_stored(self, chunk_ids: list[str]) -> bool:
+        try:
+            return self._store.existing(chunk_ids) == set(chunk_ids)
+        except Exception:  # the store cannot even be read: nothing proves the write stands
+            return False
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.documents.chunker import sentence_spans
 from rag.documents.dates import MONTHS, WEEKDAYS
 from rag.retrieval.text import STOPWORDS, initialisms, is_acronym, lemma
+from rag.text.sentences import sentence_spans
 from rag.types import Passage
 
 _QUESTION_WORDS = frozenset(

@@ -44,4 +44,8 @@ def answer_to_dict(a: Answer) -> dict[str, Any]:
         "standalone_question": a.standalone_question,
         "timings": {k: round(v, 4) for k, v in a.timings.items()},
         "notes": a.notes,
+        "usage": {
+            "prompt_tokens": a.usage.prompt_tokens,
+            "completion_tokens": a.usage.completion_tokens,
+        },
     }

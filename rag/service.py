@@ -6,21 +6,29 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import closing
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
 from rag.answer.date_arithmetic import days_between
+from rag.answer.figures import reconcile
+from rag.answer.latest import attribute, newest_answering
 from rag.answer.quote_fallback import quote_answer
+from rag.answer.still_stored import keep_stored
+from rag.answer.time_scope import TimeScope, bounded, retrieve_in_scope
+from rag.cancellation import Cancellation
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.excerpts import trim_to_question
 from rag.ingest import Ingestor, IngestReport
-from rag.llm.base import ChatModel
+from rag.llm.base import ChatModel, UsageMeter
 from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
 from rag.prompts import Prompts
+from rag.questions import EMPTY_QUESTION, is_blank
 from rag.retrieval.hybrid import HybridRetriever
 from rag.store.base import StoredDocument, VectorStore
 from rag.types import Answer, Filters, Message, Passage, Turn
@@ -120,10 +128,16 @@ class RagService:
     def documents(self) -> list[StoredDocument]:
         return self.store.documents()
 
-    def delete_document(self, doc_id: str) -> StoredDocument:
+    def document(self, doc_id: str) -> StoredDocument:
         doc = next((d for d in self.store.documents() if d.doc_id == doc_id), None)
         if doc is None:
             raise NotFound(f"document {doc_id!r} not found")
+        return doc
+
+    def delete_document(self, doc_id: str) -> StoredDocument:
+        doc = self.document(doc_id)
+        # All or nothing: the store reads back what a failed delete did; the keyword index
+        # follows the store's delete (`KeywordIndexedStore`).
         self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
         return doc
 
@@ -135,19 +149,58 @@ class RagService:
         return self.retriever.retrieve(question.strip(), self._top_k, filters)
 
     def ask(
-        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        as_of: date | None = None,
+        cancel: Cancellation | None = None,
     ) -> Answer:
-        return final_answer(self.ask_stream(question, history, filters))
+        return final_answer(self.ask_stream(question, history, filters, as_of, cancel))
 
     def ask_stream(
-        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        as_of: date | None = None,
+        cancel: Cancellation | None = None,
     ) -> Iterator[StreamEvent]:
-        """Model tokens as they come, then one `Final` with the verified answer."""
+        """Model tokens as they come, then one `Final` with the verified answer and the tokens
+        its model calls took.
+
+        `as_of`: answer as of that day (no later article; "last week" counts back from it);
+        without it relative phrases count back from the newest article's date.
+
+        When `cancel` is set (the asker left), the stream ends with `QuestionCancelled` at the
+        next step: before retrieval, while waiting for the model, or between model tokens.
+        """
+        meter = UsageMeter()
+        # Each layer closes the one below when closed itself, down to the model's stream.
+        with closing(self._ask_stream(question, history, filters, as_of, meter, cancel)) as events:
+            for event in events:
+                yield (
+                    Final(replace(event.answer, usage=meter.usage))
+                    if isinstance(event, Final)
+                    else event
+                )
+
+    def _ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None,
+        filters: Filters | None,
+        as_of: date | None,
+        meter: UsageMeter,
+        cancel: Cancellation | None,
+    ) -> Iterator[StreamEvent]:
         self._check_question(question)
         self._check_corpus()
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        standalone = self._standalone(question.strip(), history or [], timings)
+        standalone = self._standalone(question.strip(), history or [], timings, meter, cancel)
         missing = self.retriever.unknown_names(standalone)
         if missing:
             # No article names it, so none can answer: say so now instead of spending seconds of
@@ -158,11 +211,21 @@ class RagService:
             yield Final(Answer(text, [], [], False, standalone, timings, notes))
             return
         t = time.perf_counter()
-        pool = self.retriever.retrieve(standalone, max(self._top_k, self._focus_pool), filters)
+        # The question's time phrases, parsed once: where to look and whether newest wins.
+        scope = TimeScope.of(standalone, self.retriever.newest_date(), as_of)
+        filters = bounded(filters, scope.as_of)
+        notes: list[str] = [f"time scope: {scope.describe()}"] if scope.found else []
+        pool = retrieve_in_scope(
+            self.retriever.retrieve,
+            standalone,
+            max(self._top_k, self._focus_pool),
+            filters,
+            scope.period,
+        )
         passages = pool[: self._top_k]
         timings["retrieve_s"] = time.perf_counter() - t
         if not passages:
-            answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings)
+            answer = Answer(REFUSAL_TEXT, [], [], False, standalone, timings, notes)
             timings["total_s"] = time.perf_counter() - started
             yield Final(answer)
             return
@@ -175,23 +238,31 @@ class RagService:
             passages += [p for p in pool if p.chunk.chunk_id in cited and p not in passages]
             timings["total_s"] = time.perf_counter() - started
             yield Final(
-                Answer(
-                    computed.text,
-                    computed.citations,
-                    passages,
-                    True,
-                    standalone,
-                    timings,
-                    computed.notes,
+                self._still_stored(
+                    Answer(
+                        computed.text,
+                        computed.citations,
+                        passages,
+                        True,
+                        standalone,
+                        timings,
+                        notes + computed.notes,
+                    )
                 )
             )
             return
-        notes: list[str] = []
         analysed = AnalysedQuestion.of(standalone)
         # Sentence-level matching over a wider pool than the prompt takes: a chunk ranked
-        # fifth may hold the one sentence that answers.
-        matches = self._matches(standalone, pool)
+        # fifth may hold the one sentence that answers. Time phrases are left out: retrieval
+        # already holds to the period, and no answering sentence needs to say "latest".
+        matches = self._matches(scope.stripped if scope.found else standalone, pool)
         focus = _focus(matches)
+        newest = newest_answering(analysed, pool, matches) if scope.latest else None
+        quotable = matches
+        if newest is not None:
+            # "Latest": of the articles that answer, the newest one answers.
+            focus = newest
+            quotable = [m for m in matches if m.passage_index == newest]
         if focus is not None and pool[focus] not in passages:
             passages = [*passages, pool[focus]]
         if focus is not None:
@@ -200,17 +271,27 @@ class RagService:
             # right there; the citation check still applies.
             notes.append(f"answering from {pool[focus].chunk.chunk_id}, whose sentence matches")
             verified = yield from self._answer(
-                standalone, [pool[focus]], notes, timings, started, "answer_focused"
+                standalone,
+                [pool[focus]],
+                notes,
+                timings,
+                started,
+                meter,
+                cancel,
+                "answer_focused",
             )
         else:
-            verified = yield from self._answer(standalone, passages, notes, timings, started)
+            verified = yield from self._answer(
+                standalone, passages, notes, timings, started, meter, cancel
+            )
+        quoted: Verified | None = None
         if not verified.answered or not adds_answer(analysed, verified.text):
             if verified.answered:
                 notes.append(f"the draft adds nothing to the question: {verified.text!r}")
             # The model declined, or what it said did not survive the checks: a source sentence
             # that answers is quoted instead of a wrong "not in the articles". Only the
             # three-passage prompt is tried when no sentence answers; one call is the norm.
-            quoted = quote_answer(analysed, pool, matches, date_answers.solve(standalone, pool))
+            quoted = quote_answer(analysed, pool, quotable, date_answers.solve(standalone, pool))
             if quoted is not None:
                 notes += verified.notes
                 verified = quoted
@@ -218,23 +299,36 @@ class RagService:
                 if cited not in passages:
                     passages = [*passages, cited]
             elif focus is not None:
-                verified = yield from self._answer(standalone, passages, notes, timings, started)
+                verified = yield from self._answer(
+                    standalone, passages, notes, timings, started, meter, cancel
+                )
                 if verified.answered and not adds_answer(analysed, verified.text):
                     notes.append(f"the draft adds nothing to the question: {verified.text!r}")
                     verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
             else:
                 verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+        if newest is not None:
+            verified = attribute(verified, pool[newest].chunk)
+        # Other outlets' figures for the same count: cite those that agree, name those that differ.
+        # A quote is one article's words: other articles' markers after it would misattribute.
+        verified = reconcile(
+            verified, analysed, pool, matches, newer_only=scope.latest, agreeing=quoted is None
+        )
+        cited_ids = {c.chunk_id for c in verified.citations}
+        passages += [p for p in pool if p.chunk.chunk_id in cited_ids and p not in passages]
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         yield Final(
-            Answer(
-                text=verified.text,
-                citations=verified.citations,
-                passages=passages,
-                answered=verified.answered,
-                standalone_question=standalone,
-                timings=timings,
-                notes=notes + verified.notes,
+            self._still_stored(
+                Answer(
+                    text=verified.text,
+                    citations=verified.citations,
+                    passages=passages,
+                    answered=verified.answered,
+                    standalone_question=standalone,
+                    timings=timings,
+                    notes=notes + verified.notes,
+                )
             )
         )
 
@@ -245,6 +339,8 @@ class RagService:
         notes: list[str],
         timings: dict[str, float],
         started: float,
+        meter: UsageMeter,
+        cancel: Cancellation | None,
         template: str = "answer_user",
     ) -> Generator[StreamEvent, None, Verified]:
         """Generate a draft (streaming its tokens), then fix dates and citations in code."""
@@ -262,16 +358,23 @@ class RagService:
         ]
         pieces: list[str] = []
         sending = False  # held back while the draft could still be the refusal marker
-        for piece in self.llm.stream(
-            messages, max_tokens=self._max_tokens, temperature=self._temperature
-        ):
-            pieces.append(piece)
-            if sending:
-                yield Token(piece)
-            elif not _may_become_refusal("".join(pieces)):
-                sending = True
-                timings.setdefault("first_token_s", time.perf_counter() - started)
-                yield Token("".join(pieces))
+        model_stream = meter.stream(
+            self.llm,
+            messages,
+            max_tokens=self._max_tokens,
+            temperature=self._temperature,
+            cancel=cancel,
+        )
+        # Closed explicitly: a stream abandoned at a `yield` below still holds the model's turn.
+        with closing(model_stream):
+            for piece in model_stream:
+                pieces.append(piece)
+                if sending:
+                    yield Token(piece)
+                elif not _may_become_refusal("".join(pieces)):
+                    sending = True
+                    timings.setdefault("first_token_s", time.perf_counter() - started)
+                    yield Token("".join(pieces))
         draft = "".join(pieces)
         notes.append(f"model draft: {draft.strip()!r}")
         if dated is not None:
@@ -299,21 +402,27 @@ class RagService:
         return sentence_matches(terms, passages, article_text)
 
     def chat(
-        self, question: str, conversation_id: str | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        filters: Filters | None = None,
+        as_of: date | None = None,
+        cancel: Cancellation | None = None,
     ) -> Iterator[StreamEvent]:
         """`ask_stream` with history loaded from and saved to the conversation store."""
         assert self.conversations is not None, "chat needs a ConversationStore"
         history = self.conversations.history(conversation_id) if conversation_id else []
-        for event in self.ask_stream(question, history, filters):
-            if isinstance(event, Final) and conversation_id:
-                citations = [
-                    {"n": c.n, "source": c.source, "start": c.start, "end": c.end}
-                    for c in event.answer.citations
-                ]
-                self.conversations.append(
-                    conversation_id, Turn(question.strip(), event.answer.text), citations
-                )
-            yield event
+        with closing(self.ask_stream(question, history, filters, as_of, cancel)) as events:
+            for event in events:
+                if isinstance(event, Final) and conversation_id:
+                    citations = [
+                        {"n": c.n, "source": c.source, "start": c.start, "end": c.end}
+                        for c in event.answer.citations
+                    ]
+                    self.conversations.append(
+                        conversation_id, Turn(question.strip(), event.answer.text), citations
+                    )
+                yield event
 
     def warm_up(self) -> dict[str, float]:
         """Load the model and open the retrieval indexes now, so the first question does not
@@ -356,9 +465,18 @@ class RagService:
 
     # --- internals -------------------------------------------------------------------------
 
+    def _still_stored(self, answer: Answer) -> Answer:
+        """The answer without what cites a document deleted while it was being written: one
+        look-up of the cited and retrieved chunks, just before the answer is final."""
+        ids = [c.chunk_id for c in answer.citations] + [p.chunk.chunk_id for p in answer.passages]
+        if not ids:
+            return answer
+        return keep_stored(answer, self.store.existing(ids))
+
     def _check_question(self, question: str) -> None:
-        if not question or not question.strip():
-            raise InvalidInput("the question is empty")
+        if is_blank(question):
+            # NULs and control characters too: they would cost a full model run for nothing.
+            raise InvalidInput(EMPTY_QUESTION)
         if len(question) > self._max_question_chars:
             raise InvalidInput(
                 f"the question is {len(question)} characters; "
@@ -369,7 +487,14 @@ class RagService:
         if self.store.count() == 0:
             raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
 
-    def _standalone(self, question: str, history: list[Turn], timings: dict[str, float]) -> str:
+    def _standalone(
+        self,
+        question: str,
+        history: list[Turn],
+        timings: dict[str, float],
+        meter: UsageMeter,
+        cancel: Cancellation | None = None,
+    ) -> str:
         """Rewrite a follow-up into a question that retrieval can answer on its own, from the
         user's own earlier questions: a wrong earlier answer must not carry into this one
         (the prompt shows no model answers)."""
@@ -377,7 +502,9 @@ class RagService:
             return question
         t = time.perf_counter()
         prompt = self.prompts.render("condense_question", history=history, question=question)
-        text = "".join(self.llm.stream([Message("user", prompt)], max_tokens=80, temperature=0.0))
+        text = "".join(
+            meter.stream(self.llm, [Message("user", prompt)], max_tokens=80, cancel=cancel)
+        )
         timings["condense_s"] = time.perf_counter() - t
         rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
         if not rewritten or len(rewritten) > 4 * len(question) + 200:

@@ -78,6 +78,12 @@ class ApiSettings(BaseModel):
     cors_origins: list[str] = []
     # How long an upload or delete waits for another one (any worker, any host) before 503.
     write_lock_timeout_s: float = Field(30.0, gt=0)
+    # Questions this process takes on at once (answering, or waiting for the model); the next
+    # one gets 503 with Retry-After at once. The embedded model answers one at a time in
+    # ~3-10 s on 2 cores, so 4 (one answering, three waiting) keeps every wait under ~40 s.
+    max_pending_questions: int = Field(4, ge=1, le=10_000)
+    # Seconds a request body may take to arrive in full before the request gets 408.
+    body_timeout_s: float = Field(15.0, gt=0)
 
 
 class ConversationSettings(BaseModel):

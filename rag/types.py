@@ -80,6 +80,24 @@ class Filters:
         return not self.sources and self.date_from is None and self.date_to is None
 
 
+@dataclass(frozen=True)
+class TokenUsage:
+    """Tokens the chat model read and wrote, as its backend counted them (summed over calls)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: TokenUsage) -> TokenUsage:
+        return TokenUsage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
+
+
 @dataclass
 class Answer:
     text: str
@@ -90,6 +108,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     # What verification changed: repaired citations, dropped claims; kept for audits and eval.
     notes: list[str] = field(default_factory=list)
+    # Every model call this answer took (rewrite, draft, retry); zero when code answered alone.
+    usage: TokenUsage = field(default_factory=TokenUsage)
 
 
 Role = Literal["system", "user", "assistant"]

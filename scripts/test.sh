@@ -4,7 +4,7 @@
 # Extra arguments go to pytest (e.g. scripts/test.sh -m "not slow").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh "local,dev,eval,postgres"
+scripts/setup.sh "local,dev,eval,postgres,html"
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian's chromium for the browser test..." >&2

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from api.admission import AdmittedDep
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import ChatIn, ChatOut, ErrorOut
 from api.sse import primed, sse, stream_response
@@ -15,7 +16,7 @@ from rag.service import StreamEvent, Token, final_answer
 router = APIRouter()
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (400, 401, 404, 409, 413, 422, 503)
+    code: {"model": ErrorOut} for code in (400, 401, 404, 408, 409, 413, 422, 503)
 }
 # Documented so that clients (and schema-driven tests) know the streaming variant exists.
 STREAM: dict[int | str, dict[str, object]] = {
@@ -40,7 +41,11 @@ STREAM: dict[int | str, dict[str, object]] = {
 
 @router.post("/v1/chat", response_model=ChatOut, responses={**ERRORS, **STREAM})
 async def chat(
-    body: ChatIn, request: Request, service: ServiceDep, settings: SettingsDep
+    body: ChatIn,
+    request: Request,
+    service: ServiceDep,
+    settings: SettingsDep,
+    admitted: AdmittedDep,
 ) -> ChatOut | StreamingResponse:
     if len(body.question) > settings.api.max_question_chars:
         raise InvalidInput(
@@ -53,7 +58,9 @@ async def chat(
         conversations.require(body.conversation_id)
     conversation_id = body.conversation_id or conversations.new_id()
     filters = body.filters.to_filters() if body.filters else None
-    events = service.chat(body.question, conversation_id, filters)
+    events = admitted.owns(
+        service.chat(body.question, conversation_id, filters, body.as_of, cancel=admitted.cancel)
+    )
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         answer = await run_in_threadpool(final_answer, events)

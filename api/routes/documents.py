@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +15,10 @@ from fastapi.concurrency import run_in_threadpool
 from api.deps import ServiceDep, SettingsDep
 from api.schemas import DocumentOut, ErrorOut, UploadResult
 from rag.documents.loader import check_file_type, parse_document
-from rag.errors import InvalidInput
+from rag.errors import BackendUnavailable, InvalidInput
 from rag.locks import WriteLock
 
+log = logging.getLogger("newsrag.api")
 router = APIRouter()
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,150}$")
 MAX_FILES = 50
@@ -29,6 +33,20 @@ def get_write_lock(request: Request) -> WriteLock:
 
 
 WriteLockDep = Annotated[WriteLock, Depends(get_write_lock)]
+
+
+@contextmanager
+def _writing(lock: WriteLock) -> Iterator[None]:
+    """`lock.hold()`, with a lock file that cannot be opened (a read-only data folder) as a
+    503 that changed nothing rather than a 500."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(lock.hold())
+        except OSError as exc:
+            raise BackendUnavailable(
+                f"cannot take the write lock: {exc.strerror or exc}; is the data folder writable?"
+            ) from None
+        yield
 
 
 def safe_source_name(filename: str | None) -> str:
@@ -75,15 +93,35 @@ async def upload(
 def _store(
     service: ServiceDep, lock: WriteLock, folder: Path, name: str, data: bytes
 ) -> UploadResult:
+    """Store one article and keep its copy, all or nothing: a 503 means nothing changed.
+
+    The copy is written first (a read-only data folder fails there, before the store is
+    touched), the store write rolls itself back when it fails, and only then is the copy put
+    in place.
+    """
     target = (folder / name).resolve()
     if target.parent != folder.resolve():
         raise InvalidInput(f"file name {name!r} is not allowed")
-    with lock.hold():
-        stored, report = service.add_document(data, name)
-        folder.mkdir(parents=True, exist_ok=True)
+    with _writing(lock):
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise BackendUnavailable(
+                f"cannot keep the upload in {folder}: {exc.strerror or exc}; nothing was stored"
+            ) from None
+        try:
+            stored, report = service.add_document(data, name)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        try:
+            tmp.replace(target)
+        except OSError as exc:
+            # The article is stored, which is what the client asked for; the copy is extra.
+            log.warning("%s is stored but its copy could not be kept: %s", name, exc)
     status = "replaced" if report.replaced else "unchanged" if report.unchanged else "added"
     return UploadResult(**DocumentOut.from_stored(stored).model_dump(), status=status)
 
@@ -103,9 +141,30 @@ def delete_document(
 ) -> DocumentOut:
     if not re.fullmatch(r"[0-9a-f]{16}", doc_id):
         raise InvalidInput(f"{doc_id!r} is not a document id (16 hex characters)")
-    with lock.hold():
-        doc = service.delete_document(doc_id)
+    with _writing(lock):
+        doc = service.document(doc_id)
         uploaded = settings.upload_dir / doc.source
-        if uploaded.resolve().parent == settings.upload_dir.resolve():
-            uploaded.unlink(missing_ok=True)
+        # The copy is moved aside first and put back if the store fails: a 503 leaves both
+        # as they were, a 200 leaves neither.
+        aside = uploaded.with_name(f".{uploaded.name}.deleting")
+        kept = uploaded.resolve().parent == settings.upload_dir.resolve() and uploaded.exists()
+        if kept:
+            try:
+                uploaded.replace(aside)
+            except OSError as exc:
+                raise BackendUnavailable(
+                    f"cannot remove the upload copy {doc.source}: {exc.strerror or exc}; "
+                    "nothing was deleted"
+                ) from None
+        try:
+            service.delete_document(doc_id)
+        except BaseException:
+            if kept:
+                aside.replace(uploaded)
+            raise
+        if kept:
+            try:
+                aside.unlink()
+            except OSError as exc:
+                log.warning("%s is deleted but its copy could not be removed: %s", doc_id, exc)
     return DocumentOut.from_stored(doc)

@@ -13,7 +13,8 @@ router = APIRouter()
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    # On the event loop, never a worker thread: those may all be waiting for the model.
     return {"status": "ok"}
 
 

@@ -3,6 +3,7 @@
 The last user message is the question; earlier user/assistant pairs are the history. The
 verified citations ride along in an extra `citations` field. When streaming, the chunks carry
 the verified answer, not the raw draft: an OpenAI client cannot take back text it was sent.
+What a request may ask (max_tokens, stop, n, ...) is decided in api/openai_options.py.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
+from api.admission import AdmittedDep
 from api.deps import ServiceDep, SettingsDep
+from api.openai_options import CompletionOptions, Content, completion_options, shape_content
 from api.schemas import ErrorOut, OpenAIChatIn
 from api.sse import primed
 from rag.errors import InvalidInput, RagError
+from rag.llm.tokens import tokenizer_of
 from rag.presenters import citation_to_dict
-from rag.service import final_answer
+from rag.service import RagService, StreamEvent, final_answer
 from rag.types import Answer, Turn
 
 router = APIRouter()
@@ -46,7 +50,7 @@ router = APIRouter()
     },
 )
 async def chat_completions(
-    body: OpenAIChatIn, service: ServiceDep, settings: SettingsDep
+    body: OpenAIChatIn, service: ServiceDep, settings: SettingsDep, admitted: AdmittedDep
 ) -> object:
     question, history = _split_messages(body)
     if len(question) > settings.api.max_question_chars:
@@ -54,19 +58,23 @@ async def chat_completions(
             f"the question is {len(question)} characters; "
             f"the limit is {settings.api.max_question_chars}"
         )
+    options = completion_options(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    events = service.ask_stream(question, history)
+    filters = body.filters.to_filters() if body.filters else None
+    events = admitted.owns(
+        service.ask_stream(question, history, filters, body.as_of, cancel=admitted.cancel)
+    )
     if not body.stream:
-        answer = await run_in_threadpool(final_answer, events)
-        return _completion(completion_id, created, body.model, answer)
+        answer, content = await run_in_threadpool(_answer, service, events, options)
+        return _completion(completion_id, created, body.model, answer, content)
     # Prime so that a bad question or a dead model is an HTTP error, not a broken stream.
     first, rest = await primed(events)
     chain = iter([first] if first is not None else [])
 
     def chunks() -> Iterator[str]:
         try:
-            answer = final_answer(_chain(chain, rest))
+            answer, content = _answer(service, _chain(chain, rest), options)
         except RagError as exc:
             yield _data({"error": {"message": str(exc), "type": "server_error"}})
             yield "data: [DONE]\n\n"
@@ -74,14 +82,39 @@ async def chat_completions(
         yield _data(
             _chunk(completion_id, created, body.model, {"role": "assistant", "content": ""})
         )
-        for piece in _pieces(answer.text):
+        for piece in _pieces(content.text):
             yield _data(_chunk(completion_id, created, body.model, {"content": piece}))
-        last = _chunk(completion_id, created, body.model, {}, finish_reason="stop")
+        last = _chunk(completion_id, created, body.model, {}, content.finish_reason)
         last["citations"] = [citation_to_dict(c) for c in answer.citations]
         yield _data(last)
+        if options.include_usage:
+            # As OpenAI sends it: a chunk of its own, with no choices, after the last one.
+            tail = _chunk(completion_id, created, body.model, {})
+            tail["choices"], tail["usage"] = [], _usage(answer, content)
+            yield _data(tail)
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(chunks(), media_type="text/event-stream")
+
+
+def _answer(
+    service: RagService, events: Iterator[StreamEvent], options: CompletionOptions
+) -> tuple[Answer, Content]:
+    """The verified answer, and its text as this request asked for it (counted and cut in
+    the model's own tokens where the model has a tokenizer)."""
+    answer = final_answer(events)
+    return answer, shape_content(answer.text, tokenizer_of(service.llm), options)
+
+
+def _usage(answer: Answer, content: Content) -> dict[str, int]:
+    """What the model read for this answer (every call it took), and the tokens of the text
+    returned: the draft is verified and may be replaced, so what it wrote is not the answer."""
+    prompt = answer.usage.prompt_tokens
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": content.tokens,
+        "total_tokens": prompt + content.tokens,
+    }
 
 
 def _split_messages(body: OpenAIChatIn) -> tuple[str, list[Turn]]:
@@ -110,7 +143,9 @@ def _pieces(text: str) -> Iterator[str]:
         yield word if i == 0 else " " + word
 
 
-def _completion(cid: str, created: int, model: str, answer: Answer) -> dict[str, object]:
+def _completion(
+    cid: str, created: int, model: str, answer: Answer, content: Content
+) -> dict[str, object]:
     return {
         "id": cid,
         "object": "chat.completion",
@@ -119,11 +154,11 @@ def _completion(cid: str, created: int, model: str, answer: Answer) -> dict[str,
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": answer.text},
-                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content.text},
+                "finish_reason": content.finish_reason,
             }
         ],
-        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "usage": _usage(answer, content),
         "citations": [citation_to_dict(c) for c in answer.citations],
     }
 

@@ -6,53 +6,9 @@ exactly; relative dates inside it are resolved against the article's date.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from rag.documents.dates import DateMention, annotate, find_dates
+from rag.text.sentences import Span, sentence_spans
 from rag.types import Chunk, Document
-
-# A sentence ends at . ! or ? (optionally closed by a quote or bracket) before whitespace and an
-# opening capital, digit or quote. Good enough for news prose; abbreviations just split early.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[A-Z0-9])")
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    paragraph_start: bool
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentence spans of text[start:end], trimmed of surrounding whitespace."""
-    end = len(text) if end is None else end
-    spans: list[Span] = []
-    para_start = start
-    for para_end in [m.start() for m in _PARAGRAPH.finditer(text, start, end)] + [end]:
-        first = True
-        cursor = para_start
-        segment = text[para_start:para_end]
-        for match in _SENTENCE_END.finditer(segment):
-            cut = para_start + match.start()
-            _add_trimmed(spans, text, cursor, cut, first)
-            first = first and not spans
-            cursor = para_start + match.end()
-        _add_trimmed(spans, text, cursor, para_end, first)
-        next_para = _PARAGRAPH.search(text, para_end, end)
-        para_start = next_para.end() if next_para else para_end
-    return spans
-
-
-def _add_trimmed(spans: list[Span], text: str, start: int, end: int, paragraph_start: bool) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        first = paragraph_start or not spans
-        spans.append(Span(start, end, first))
 
 
 def chunk_document(doc: Document, max_chars: int = 800, overlap_chars: int = 200) -> list[Chunk]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-__all__ = ["DateMention", "Granularity", "annotate", "find_dates", "format_day"]
+__all__ = ["DateMention", "Granularity", "annotate", "find_dates", "format_day", "mention_period"]
 
 Granularity = Literal["day", "month", "year"]
 
@@ -462,3 +462,24 @@ def _at_sentence_start(text: str, start: int) -> bool:
             return True
         i -= 1
     return i == 0 or text[i - 1] in ".!?:;"
+
+
+# --- periods: the days a mention covers (for date filters) ---------------------------------
+
+
+def mention_period(mention: DateMention) -> tuple[date, date]:
+    """First and last day a mention stands for: "March 2017" is 1-31 March, "in 2016" the
+    whole year, "last week" (resolved to its Monday) Monday to Sunday, a day only itself."""
+    value = mention.value
+    if mention.granularity == "year":
+        return date(value.year, 1, 1), date(value.year, 12, 31)
+    if mention.granularity == "month":
+        return value, _month_end(value)
+    if re.search(r"\bweek\b", mention.text, re.IGNORECASE):
+        return value, value + timedelta(days=6)
+    return value, value
+
+
+def _month_end(first: date) -> date:
+    index = first.year * 12 + first.month  # the next month, 0-based
+    return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)

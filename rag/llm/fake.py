@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
-from rag.types import Message
+from rag.cancellation import Cancellation
+from rag.llm.tokens import approximate_usage
+from rag.types import Message, TokenUsage
 
 Script = Callable[[Sequence[Message]], str]
 
 
 class FakeChatModel:
-    """Answers with `script(messages)` (or a fixed reply), streamed word by word."""
+    """Answers with `script(messages)` (or a fixed reply), streamed word by word; reports
+    usage in approximate tokens, as a backend that counts would."""
 
     name = "fake"
 
@@ -21,14 +24,24 @@ class FakeChatModel:
         self.calls: list[list[Message]] = []
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        cancel: Cancellation | None = None,
+    ) -> Generator[str, None, TokenUsage]:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         self.calls.append(list(messages))
         text = self._reply(messages) if callable(self._reply) else self._reply
         for i, word in enumerate(text.split(" ")):
             if self._delay_s:
                 time.sleep(self._delay_s)
+            if cancel is not None:
+                cancel.raise_if_cancelled()
             yield word if i == 0 else " " + word
+        return approximate_usage(messages, text)
 
     def ping(self) -> None:
         return None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
+from rag.cancellation import Cancellation
 from rag.errors import BackendUnavailable
-from rag.types import Message
+from rag.types import Message, TokenUsage
 
 
 class OpenAICompatModel:
@@ -32,8 +33,16 @@ class OpenAICompatModel:
         )
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
-    ) -> Iterator[str]:
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        cancel: Cancellation | None = None,
+    ) -> Generator[str, None, TokenUsage | None]:
+        usage: TokenUsage | None = None
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         try:
             response = self._client.chat.completions.create(
                 model=self._model,
@@ -41,10 +50,21 @@ class OpenAICompatModel:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 stream=True,
+                # The server's own counts, in a last chunk without choices (OpenAI, vLLM,
+                # llama.cpp and Ollama send it); a server that ignores this leaves them to
+                # UsageMeter's approximation.
+                stream_options={"include_usage": True},
             )
-            for chunk in response:
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+            # Closing the response drops the connection, which stops the server generating
+            # (llama.cpp server, vLLM) when the question is cancelled or abandoned.
+            with response:
+                for chunk in response:
+                    if cancel is not None:
+                        cancel.raise_if_cancelled()
+                    if chunk.usage is not None:
+                        usage = TokenUsage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
         except openai.APITimeoutError:
             raise BackendUnavailable(f"the model server at {self._base_url} timed out") from None
         except openai.APIConnectionError:
@@ -53,6 +73,7 @@ class OpenAICompatModel:
             raise BackendUnavailable(
                 f"the model server at {self._base_url} answered HTTP {exc.status_code}"
             ) from None
+        return usage
 
     def ping(self) -> None:
         try:

@@ -9,6 +9,7 @@ import threading
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 import numpy as np
 
@@ -50,6 +51,9 @@ class BM25Index:
     def count(self) -> int:
         return len(self._all)
 
+    def newest(self) -> date | None:
+        return self._newest
+
     def chunk_ids(self) -> set[str]:
         return set(self._all)
 
@@ -84,6 +88,8 @@ class BM25Index:
             for w in set(words(f"{c.title}\n{c.annotated}"))
             if (key := sound_key(w)) is not None
         }
+        # What "last week" in a question is counted from: the archive's own newest day.
+        self._newest: date | None = max((c.date for c in self.chunks if c.date), default=None)
 
     def search(self, query: str, k: int, filters: Filters) -> list[tuple[Chunk, float]]:
         with self._lock:  # not while a write swaps the arrays

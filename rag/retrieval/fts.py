@@ -288,6 +288,10 @@ class SqliteKeywordIndex:
     def count(self) -> int:
         return _stats(self._read())[0]
 
+    def newest(self) -> date | None:
+        (day,) = self._read().execute("SELECT max(day) FROM chunks").fetchone()  # indexed
+        return None if day is None else date.fromordinal(int(day))
+
     def chunk_ids(self) -> set[str]:
         return {cid for (cid,) in self._read().execute("SELECT chunk_id FROM chunks")}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import date
 from typing import Protocol
 
 from rag.embeddings.base import Embedder
@@ -12,6 +13,8 @@ from rag.retrieval.keyword import KeywordIndex
 from rag.retrieval.keyword_sync import bring_in_step
 from rag.store.base import VectorStore
 from rag.types import Filters, Passage
+
+_VECTOR_CACHE = 8  # query embeddings kept (oldest dropped first)
 
 
 class Retriever(Protocol):
@@ -44,6 +47,8 @@ class HybridRetriever:
         self._candidates = candidates
         self._rrf_k = rrf_k
         self._repairing = threading.Lock()
+        self._lock = threading.Lock()
+        self._vectors: dict[str, list[float]] = {}
 
     def _index(self) -> KeywordIndex:
         # Writes through this host's store reach the index too (`KeywordIndexedStore`); another
@@ -63,10 +68,28 @@ class HybridRetriever:
         """The question's names that no stored chunk has (see `KeywordIndex.mentions`)."""
         return unknown_names(question, self._index().mentions)
 
+    def _query_vector(self, query: str) -> list[float]:
+        """The query's embedding; the last few are kept, because a question with a time scope
+        searches twice (in the period, and mentioning it) with the same text."""
+        with self._lock:
+            cached = self._vectors.get(query)
+        if cached is not None:
+            return cached
+        vector = list(self._embedder.embed([query])[0])
+        with self._lock:
+            self._vectors[query] = vector
+            while len(self._vectors) > _VECTOR_CACHE:
+                self._vectors.pop(next(iter(self._vectors)))
+        return vector
+
+    def newest_date(self) -> date | None:
+        """The newest article's date, from the keyword index (which every write reaches)."""
+        return self._index().newest()
+
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         filters = filters or Filters()
         n = max(k, self._candidates)
-        vector = self._embedder.embed([query])[0]
+        vector = self._query_vector(query)
         dense = self._store.query(vector, n, filters)
         sparse = self._index().search(query, n, filters)
         fused: dict[str, dict[str, object]] = {}

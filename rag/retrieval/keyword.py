@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Protocol
 
 from rag.types import Chunk, Filters
@@ -44,6 +45,11 @@ class KeywordIndex(Protocol):
         ...
 
     def count(self) -> int: ...
+
+    def newest(self) -> date | None:
+        """The newest indexed chunk's article date: what "last week" in a question counts
+        back from."""
+        ...
 
     def chunk_ids(self) -> set[str]: ...
 

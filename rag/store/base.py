@@ -32,7 +32,18 @@ class VectorStore(Protocol):
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
 
-    def delete(self, chunk_ids: Sequence[str]) -> None: ...
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        """All of them, or raise having deleted none (as any reader sees it)."""
+        ...
+
+    def forget(self, chunk_ids: Sequence[str]) -> None:
+        """Gone for every reader now; deleted now or before the next write that succeeds.
+        Never raises for a failing store: it rolls back a write that failed part-way."""
+        ...
+
+    def existing(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Which of `chunk_ids` are stored, in one look-up."""
+        ...
 
     def query(
         self, vector: Sequence[float], k: int, filters: Filters

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from rag.cancellation import Cancellation
 from rag.embeddings.base import Embedder
 from rag.factory import build_service
 from rag.llm.base import ChatModel
@@ -142,7 +143,12 @@ class GatedModel:
         self.gate = threading.Event()
 
     def stream(
-        self, messages: Sequence[Message], *, max_tokens: int, temperature: float = 0.0
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        temperature: float = 0.0,
+        cancel: Cancellation | None = None,
     ) -> Iterator[str]:
         words = scripted_reply(messages).split(" ")
         yield words[0]

@@ -132,3 +132,25 @@ def corpus_app_url(service_factory: ServiceFactory) -> Iterator[str]:
     service, settings = service_factory(api={"api_key": API_KEY})
     with serve_app(create_app(settings, service)) as url:
         yield url
+
+
+def test_page_sends_the_date_inputs(page: Page, service_factory: ServiceFactory) -> None:
+    service, settings = service_factory()
+    with serve_app(create_app(settings, service)) as url:
+        page.goto(url)
+        page.click("#dates summary")
+        page.fill("#date-from", "2023-10-01")
+        page.fill("#as-of", "2023-10-31")
+        with page.expect_request("**/v1/chat") as sent:
+            ask(page, LENDING_QUESTION)
+        expect(page.locator(".a").last.locator("button.cite")).to_have_count(1)
+        body = sent.value.post_data_json
+        assert body["filters"] == {"date_from": "2023-10-01"}
+        assert body["as_of"] == "2023-10-31"
+        # Cleared, they are not sent at all.
+        page.fill("#date-from", "")
+        page.fill("#as-of", "")
+        with page.expect_request("**/v1/chat") as second:
+            ask(page, LENDING_QUESTION)
+        assert "filters" not in second.value.post_data_json
+        assert "as_of" not in second.value.post_data_json

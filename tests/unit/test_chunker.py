@@ -1,7 +1,8 @@
 import itertools
 
-from rag.documents.chunker import chunk_document, sentence_spans
+from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document, parse_document
+from rag.text.sentences import sentence_spans
 from tests.conftest import ASTANA, CORPUS
 
 

@@ -21,9 +21,37 @@ def test_article_without_date_is_kept_undated() -> None:
     assert doc.title.startswith("Xi urges Putin")
 
 
-def test_one_word_first_line_is_not_the_title() -> None:
+def test_title_is_the_first_line_even_a_short_one() -> None:
+    # The README's rule, with no guessing: a scraped "Advertisement" line is the title too.
     doc = load_document(CORPUS / "003_891f867d674dd8be.txt")
-    assert doc.title.startswith("Russian President Vladimir Putin")
+    assert doc.title == "Advertisement"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "title"),
+    [
+        (b"# Hi there\n\nSome text that is longer than the heading.", "a.md", "Hi there"),
+        (b"Brexit\n\nSome text that is longer than the heading.", "a.txt", "Brexit"),
+        (b"\n\n  \n  Summit report  \nSome text.", "a.txt", "Summit report"),
+        (b" date 2024-07-04 \nTea prices\n\nSome text.", "a.txt", "Tea prices"),
+        (b" date 2024-07-04 Tea prices rise\n\nSome text.", "a.txt", "Tea prices rise"),
+        (b" date 2024-07-04\n\n## Tea\n\nSome text.", "a.md", "Tea"),
+        (
+            b"<html><body><h1>Tea</h1><p>Some text that is longer.</p></body></html>",
+            "a.html",
+            "Tea",
+        ),
+        (
+            b"<html><body><p>Tea news</p><p>Some text that is longer.</p></body></html>",
+            "a.htm",
+            "Tea news",
+        ),
+    ],
+)
+def test_title_is_the_first_non_empty_line_after_the_date_header(
+    data: bytes, name: str, title: str
+) -> None:
+    assert parse_document(data, name).title == title
 
 
 def test_markdown_title_drops_hashes() -> None:

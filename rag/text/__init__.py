@@ -1,0 +1,1 @@
+"""Pure text analysis shared by ingest, retrieval and answers: no I/O."""
