@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from rag.conversations import ConversationStore, SqliteConversationStore
 from rag.embeddings.base import Embedder
 from rag.events import EventLedger
@@ -129,10 +131,12 @@ def build_service(
 ) -> RagService:
     """A ready service; pass `llm` or `embedder` to swap in fakes or shared instances."""
     embedder = embedder or build_embedder(s)
+    vectors = build_store(s, embedder)  # first: its errors say what is wrong with the data dir
     keyword = build_keyword_index(s)
-    store = KeywordIndexedStore(build_store(s, embedder), keyword)
-    # A normal start compares two counts; only an index behind the store is mended.
-    bring_in_step(keyword, store)
+    store = KeywordIndexedStore(vectors, keyword)
+    # A normal start compares two counts; only an index out of step is mended, logged at INFO
+    # (`rag serve` shows it; a CLI command's stderr keeps to its own one-line errors).
+    bring_in_step(keyword, store, logging.INFO)
     # Only a Chroma server can change under us (another host's upload); an on-disk store is
     # written through this host's index alone.
     retriever = HybridRetriever(
