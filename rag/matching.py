@@ -137,10 +137,11 @@ def _found_in(text: str, names: frozenset[str]) -> set[str]:
 
 
 def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
-    """The question's names that no article can be about: none of the name's own words is
-    one `mentioned` knows. Lenient on purpose, since a refusal here is final: titles do not
-    count ("President Trump" needs only "Trump"), one known word of a longer name will do (a
-    surname alone, "Xi" of "Xi Jinping"), and `mentioned` itself accepts transliterations.
+    """The question's names that no article can be about: `mentioned` knows neither the
+    name's last word nor all of its words. Lenient on purpose, since a refusal here is final: titles do not
+    count ("President Trump" needs only "Trump"), a known last word of a longer name will do
+    (the surname alone: "Vladimir Putin" when articles say "Putin"), and `mentioned` itself
+    accepts transliterations. Not handled: a family name first ("Xi" of "Xi Jinping").
     Who published an article ("according to DW", "the Reuters report") is often not in its
     text, so such names never count as unknown."""
     unknown = []
@@ -150,7 +151,8 @@ def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
             continue
         words = [w for w in name.split() if _bare(w).strip(".") not in _TITLES]
         own = [w for w in words if _bare(w) not in _QUALIFIERS] or words
-        if own and not any(mentioned(word) for word in own):
+        # The last word is the surname or the head ("World Cup" needs "Cup", not "World").
+        if own and not mentioned(own[-1]) and not all(mentioned(word) for word in own):
             unknown.append(name)
     return unknown
 
