@@ -138,8 +138,8 @@ def _found_in(text: str, names: frozenset[str]) -> set[str]:
 
 def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
     """The question's names that no article can be about: `mentioned` knows neither the
-    name's last word nor all of its words. Lenient on purpose, since a refusal here is final: titles do not
-    count ("President Trump" needs only "Trump"), a known last word of a longer name will do
+    name's last word nor all of its words. Lenient on purpose, since a refusal here is final:
+    titles do not count ("President Trump" needs only "Trump"), a known last word will do
     (the surname alone: "Vladimir Putin" when articles say "Putin"), and `mentioned` itself
     accepts transliterations. Not handled: a family name first ("Xi" of "Xi Jinping").
     Who published an article ("according to DW", "the Reuters report") is often not in its
