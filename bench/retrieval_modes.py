@@ -50,6 +50,7 @@ from rag.embeddings.base import Embedder
 from rag.ingest import Ingestor, embedding_text
 from rag.llm.fake import FakeChatModel
 from rag.prompts import Prompts
+from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.hybrid import HybridRetriever
 from rag.service import RagService
 from rag.settings import PROJECT_ROOT, RetrievalSettings
@@ -184,7 +185,10 @@ def measure(size: int, seed: int, n_queries: int, minilm: Embedder, work: Path) 
         first_query: dict[str, float] = {}
         fetch_all: dict[str, float] = {}
         for mode, store in stores.items():
-            retrievers[mode] = HybridRetriever(store, minilm, settings.candidates, settings.rrf_k)
+            # The in-memory keyword backend, filled from the store by the first query.
+            retrievers[mode] = HybridRetriever(
+                store, minilm, BM25Index(), settings.candidates, settings.rrf_k
+            )
             services[mode] = RagService(
                 store=store,
                 retriever=retrievers[mode],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from rag.conversations import ConversationStore, SqliteConversationStore
 from rag.embeddings.base import Embedder
 from rag.events import EventLedger
@@ -10,6 +12,9 @@ from rag.llm.base import ChatModel
 from rag.locks import FileWriteLock, WriteLock
 from rag.prompts import Prompts
 from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.indexed_store import KeywordIndexedStore
+from rag.retrieval.keyword import KeywordIndex
+from rag.retrieval.keyword_sync import bring_in_step
 from rag.service import RagService
 from rag.settings import Settings
 from rag.store.base import VectorStore
@@ -41,6 +46,16 @@ def build_store(s: Settings, embedder: Embedder) -> VectorStore:
         host=s.store.host,
         port=s.store.port,
     )
+
+
+def build_keyword_index(s: Settings) -> KeywordIndex:
+    if s.retrieval.keyword_backend == "memory":
+        from rag.retrieval.bm25 import BM25Index
+
+        return BM25Index()
+    from rag.retrieval.fts import SqliteKeywordIndex
+
+    return SqliteKeywordIndex(s.keyword_index_path)
 
 
 def build_event_ledger(s: Settings) -> EventLedger:
@@ -116,8 +131,22 @@ def build_service(
 ) -> RagService:
     """A ready service; pass `llm` or `embedder` to swap in fakes or shared instances."""
     embedder = embedder or build_embedder(s)
-    store = build_store(s, embedder)
-    retriever = HybridRetriever(store, embedder, s.retrieval.candidates, s.retrieval.rrf_k)
+    vectors = build_store(s, embedder)  # first: its errors say what is wrong with the data dir
+    keyword = build_keyword_index(s)
+    store = KeywordIndexedStore(vectors, keyword)
+    # A normal start compares two counts; only an index out of step is mended, logged at INFO
+    # (`rag serve` shows it; a CLI command's stderr keeps to its own one-line errors).
+    bring_in_step(keyword, store, logging.INFO)
+    # Only a Chroma server can change under us (another host's upload); an on-disk store is
+    # written through this host's index alone.
+    retriever = HybridRetriever(
+        store,
+        embedder,
+        keyword,
+        s.retrieval.candidates,
+        s.retrieval.rrf_k,
+        watch_store=s.store.host is not None,
+    )
     ingestor = Ingestor(store, embedder, s.chunking.max_chars, s.chunking.overlap_chars)
     return RagService(
         store=store,

@@ -118,10 +118,7 @@ class RagService:
     def ingest(
         self, paths: list[Path], progress: Callable[[str], None] | None = None
     ) -> IngestReport:
-        try:
-            return self.ingestor.ingest_paths(paths, progress)
-        finally:
-            self.retriever.invalidate()
+        return self.ingestor.ingest_paths(paths, progress)
 
     def ingest_documents(
         self, docs: Iterable[Document], progress: Callable[[str], None] | None = None
@@ -133,10 +130,7 @@ class RagService:
             self.retriever.invalidate()
 
     def add_document(self, data: bytes, source: str) -> tuple[StoredDocument, IngestReport]:
-        try:
-            doc, report = self.ingestor.ingest_bytes(data, source)
-        finally:
-            self.retriever.invalidate()
+        doc, report = self.ingestor.ingest_bytes(data, source)
         stored = next(d for d in self.store.documents() if d.doc_id == doc.doc_id)
         return stored, report
 
@@ -151,11 +145,9 @@ class RagService:
 
     def delete_document(self, doc_id: str) -> StoredDocument:
         doc = self.document(doc_id)
-        try:
-            # All or nothing: the store reads back what a failed delete did.
-            self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
-        finally:
-            self.retriever.invalidate()
+        # All or nothing: the store reads back what a failed delete did; the keyword index
+        # follows the store's delete (`KeywordIndexedStore`).
+        self.store.delete([c.chunk_id for c in self.store.chunks(doc_id)])
         return doc
 
     # --- questions -------------------------------------------------------------------------
@@ -442,8 +434,8 @@ class RagService:
                 yield event
 
     def warm_up(self) -> dict[str, float]:
-        """Load the model and build the retrieval indexes now, so the first question does not
-        wait for them (the BM25 index alone takes ~35 s at 100k chunks). Seconds per stage."""
+        """Load the model and open the retrieval indexes now, so the first question does not
+        wait for them. Seconds per stage."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
         if self.store.count():

@@ -65,6 +65,9 @@ class RetrievalSettings(BaseModel):
     excerpt_chars: int = Field(0, ge=0)
     candidates: int = Field(20, ge=1, le=500)
     rrf_k: int = Field(60, ge=1)
+    # sqlite-fts5: on disk under data_dir, updated per upload, shared by the workers of a host,
+    # nothing rebuilt on restart. memory: rebuilt in each process after every change (tests).
+    keyword_backend: Literal["sqlite-fts5", "memory"] = "sqlite-fts5"
 
 
 class ChunkingSettings(BaseModel):
@@ -166,6 +169,10 @@ class Settings(BaseSettings):
     @property
     def write_lock_path(self) -> Path:
         return self.data_dir / "writes.lock"
+
+    @property
+    def keyword_index_path(self) -> Path:
+        return self.data_dir / "keyword.sqlite3"
 
     @property
     def events_path(self) -> Path:

@@ -154,6 +154,22 @@ _DAY_WORD = re.compile(
 _PERIOD_RELATIVE = re.compile(
     r"\b(?P<mod>(?i:this|last|next))\s+(?P<unit>(?i:week|month|year))(?!\w)"
 )
+_COUNTS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+# "two days ago", "a week ago", "3 months ago"; "a few days ago" has no number to count back.
+_AGO = re.compile(
+    rf"\b(?P<count>(?i:{_alternation(list(_COUNTS))})|[1-9]\d?)\s+"
+    r"(?P<unit>(?i:day|week|month|year))s?\s+(?i:ago)(?!\w)"
+)
+# Words before "two days ago" that make it approximate: a date in brackets would not be.
+_APPROXIMATE = frozenset({"than", "over", "some", "nearly", "almost", "about", "around"})
+_APPROXIMATE |= {"roughly", "approximately", "barely", "just", "only", "few"}
+_WEEKEND = re.compile(
+    r"\b(?P<mod>(?i:over|at|during|on|this|last|next|past))\s+(?:(?i:the)\s+)?"
+    r"(?P<unit>(?i:weekend))(?!\w)"
+)
 
 # Words before "last year"/"next Monday" that turn it into a span or a description:
 # "over the last year" is the past twelve months, "the next Monday" any later Monday.
@@ -290,6 +306,45 @@ def _period_relative(match: re.Match[str], anchor: date | None) -> DateMention |
     return _mention(match, 0, date(anchor.year + step, 1, 1), "year", relative=True)
 
 
+def _ago(match: re.Match[str], anchor: date | None) -> DateMention | None:
+    if anchor is None or _word_before(match.string, match.start()).lower() in _APPROXIMATE:
+        return None
+    count = match["count"].lower()
+    n = _COUNTS[count] if count in _COUNTS else int(count)
+    unit = match["unit"].lower()
+    if unit in ("day", "week"):
+        # Counted back from the article's own date: "two days ago" in a Saturday paper is
+        # Thursday, "a week ago" the Saturday before.
+        value = anchor - timedelta(days=n * (7 if unit == "week" else 1))
+        return _mention(match, 0, value, "day", relative=True)
+    if unit == "month":
+        index = anchor.year * 12 + anchor.month - 1 - n
+        return _mention(match, 0, date(index // 12, index % 12 + 1, 1), "month", relative=True)
+    return _mention(match, 0, date(anchor.year - n, 1, 1), "year", relative=True)
+
+
+def _weekend(match: re.Match[str], anchor: date | None) -> DateMention | None:
+    """The weekend's Saturday: the latest one on or before the article's date, as news mostly
+    reports what happened; the coming one after a future cue or "next"."""
+    if anchor is None:
+        return None
+    mod = match["mod"].lower()
+    days_back = (anchor.weekday() - 5) % 7  # 0 on a Saturday, 1 on a Sunday
+    latest = anchor - timedelta(days=days_back)
+    in_weekend = days_back <= 1
+    if mod == "this":
+        value = anchor + timedelta(days=5 - anchor.weekday())  # as "this Saturday" would be
+    elif mod == "next" or (
+        mod not in ("last", "past") and _future_cue_before(match.string, match.start())
+    ):
+        value = latest + timedelta(days=7) if not in_weekend or mod == "next" else latest
+    elif mod in ("last", "past") and in_weekend:
+        value = latest - timedelta(days=7)  # a Sunday paper's "last weekend" is the one before
+    else:
+        value = latest
+    return _mention(match, 0, value, "day", relative=True)
+
+
 # Order matters only between candidates with identical spans: explicit forms come first.
 _RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
     (_MONTH_DAY_YEAR, _explicit_day),
@@ -302,6 +357,8 @@ _RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
     (_WEEKDAY_RELATIVE, _weekday_relative),
     (_DAY_WORD, _day_word),
     (_PERIOD_RELATIVE, _period_relative),
+    (_AGO, _ago),
+    (_WEEKEND, _weekend),
 )
 
 
@@ -337,7 +394,11 @@ def _label(mention: DateMention) -> str:
         return str(value.year)
     if mention.granularity == "month":
         return f"{MONTHS[value.month - 1]} {value.year}"
-    if re.search(r"\bweek\b", mention.text, re.IGNORECASE):
+    if re.search(r"\bweekend\b", mention.text, re.IGNORECASE):
+        sunday = value + timedelta(days=1)
+        first = str(value.day) if value.month == sunday.month else format_day(value)
+        return f"weekend of {first}-{format_day(sunday)}"
+    if re.search(r"\bweek\b", mention.text, re.IGNORECASE) and not _AGO.fullmatch(mention.text):
         # The value is the week's Monday; saying so keeps the model from taking it as the day.
         return f"week of {format_day(value)}"
     return format_day(value)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date
 from typing import Protocol
 
 from rag.embeddings.base import Embedder
 from rag.matching import unknown_names
-from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.dedup import collapse_near_duplicates
+from rag.retrieval.keyword import KeywordIndex
+from rag.retrieval.keyword_sync import bring_in_step
 from rag.store.base import VectorStore
 from rag.types import Filters, Passage
 
@@ -25,41 +27,46 @@ class Retriever(Protocol):
 class HybridRetriever:
     """Fuses nearest-neighbour search with BM25, which catches names and figures MiniLM blurs.
 
-    >>> retriever = HybridRetriever(store, embedder)
+    >>> retriever = HybridRetriever(store, embedder, SqliteKeywordIndex(path))
     >>> retriever.retrieve("How much extra lending for the BRI?", k=4)[0].chunk.source
     '000_f4d4d8ba4c92511d.txt'
     """
 
     def __init__(
-        self, store: VectorStore, embedder: Embedder, candidates: int = 20, rrf_k: int = 60
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        keyword: KeywordIndex,
+        candidates: int = 20,
+        rrf_k: int = 60,
+        watch_store: bool = True,
     ) -> None:
         self._store = store
         self._embedder = embedder
+        self.keyword = keyword
+        self._watch_store = watch_store
         self._candidates = candidates
         self._rrf_k = rrf_k
-        self._bm25: BM25Index | None = None
-        self._bm25_count = -1
+        self._repairing = threading.Lock()
         self._lock = threading.Lock()
         self._vectors: dict[str, list[float]] = {}
 
-    def invalidate(self) -> None:
-        """Drop the BM25 index after the store changed; it is rebuilt on the next query."""
-        with self._lock:
-            self._bm25 = None
-
-    def _index(self) -> BM25Index:
-        # Other API workers or replicas may write to a shared store (a Chroma server), and
-        # only this process's own writes call invalidate(): a changed row count means the index
-        # is stale. A replacement with exactly as many chunks is missed until the next change.
-        count = self._store.count()
-        with self._lock:
-            if self._bm25 is None or count != self._bm25_count:
-                self._bm25 = BM25Index(self._store.chunks())
-                self._bm25_count = count
-            return self._bm25
+    def _index(self) -> KeywordIndex:
+        # Writes through this host's store reach the index too (`KeywordIndexedStore`); another
+        # host writing to a shared Chroma server does not, and shows as a changed count. A
+        # replacement with exactly as many chunks is missed until the next change or restart.
+        # One thread mends; the others search the index as it is rather than wait. Without
+        # `watch_store` (an on-disk store only this host writes) the check is skipped: Chroma's
+        # count() alone took 26 ms at 100k chunks.
+        if self._watch_store and self._repairing.acquire(blocking=False):
+            try:
+                bring_in_step(self.keyword, self._store, logging.INFO)
+            finally:
+                self._repairing.release()
+        return self.keyword
 
     def unknown_names(self, question: str) -> list[str]:
-        """The question's names that no stored chunk has (see `BM25Index.mentions`)."""
+        """The question's names that no stored chunk has (see `KeywordIndex.mentions`)."""
         return unknown_names(question, self._index().mentions)
 
     def _query_vector(self, query: str) -> list[float]:
@@ -77,8 +84,8 @@ class HybridRetriever:
         return vector
 
     def newest_date(self) -> date | None:
-        """The newest article's date; kept with the BM25 index, so it is rebuilt after ingest."""
-        return self._index().newest
+        """The newest article's date, from the keyword index (which every write reaches)."""
+        return self._index().newest()
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         filters = filters or Filters()

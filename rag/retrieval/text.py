@@ -1,8 +1,14 @@
-"""Word tokens for lexical matching, shared by BM25, the citation check and sentence matching."""
+"""Word tokens for lexical matching, shared by the keyword index, the citation check and
+sentence matching: one tokenizer, so a word matches the same way everywhere."""
 
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _CASED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
@@ -21,23 +27,43 @@ _IRREGULAR = {
     "won": "win", "told": "tell", "flew": "fly", "left": "leave",
 }  # fmt: skip
 _CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
+# A PyStemmer object must not be used by two threads at once; one per thread is cheap.
+_stemmers = threading.local()
 
 
+def _stem(word: str) -> str:
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        stemmer = _stemmers.english = Stemmer.Stemmer("english")
+    return str(stemmer.stemWord(word))
+
+
+@lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    """Crude English lemma, enough to match "meeting"/"met"/"meet" and "landed"/"land"."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+    """The Snowball (Porter2) stem of a lower-case word, irregular past tenses first mapped to
+    their verb: "meetings"/"meeting"/"met" give "meet", "economies"/"economy" give "economi",
+    while "news" stays apart from "new"."""
+    return _stem(_IRREGULAR.get(word, word))
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Erdoğan" → "erdogan", "Zelenskyy’s" → "zelenskyy's"), so
+    a name matches however an outlet spells its diacritics."""
+    text = text.lower().replace("’", "'")
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Folded content words before stemming, stopwords removed ("putin's" gives "putin")."""
+    return [w for w in _WORD.findall(fold(text).replace("'s", "")) if w not in STOPWORDS]
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased content words, stopwords removed, lemmatised."""
-    words = _WORD.findall(text.lower().replace("’", "'").replace("'s", ""))
-    return [lemma(w) for w in words if w not in STOPWORDS]
+    """Lower-cased content words, stopwords removed, stemmed."""
+    return [lemma(w) for w in words(text)]
 
 
 def index_tokens(text: str) -> list[str]:
@@ -70,3 +96,27 @@ def initialisms(words: list[str]) -> set[str]:
         }
         run = []
     return found
+
+
+# Spelling pairs that transliterations swap ("Qaddafi"/"Kadhafi", "Tikhanovskaya"/"Tihanovskaja").
+_SOUND_ALIKE = (("ph", "f"), ("kh", "h"), ("dh", "d"), ("th", "t"), ("ck", "k"), ("q", "k"))
+_SOUND_ALIKE += (("w", "v"), ("j", "i"), ("y", "i"))
+_VOWEL_RUN = re.compile(r"[aeiou]+")
+_REPEAT = re.compile(r"(.)\1+")
+# Shorter words are too often distinct names one vowel apart ("Xi"/"Xu", "Mars"/"Mors").
+FUZZY_MIN_LETTERS = 6
+
+
+@lru_cache(maxsize=200_000)
+def sound_key(word: str) -> str | None:
+    """What two transliterations of one name have in common, from the folded word before
+    stemming (which mangles names: "mohammed" stems to "moham"): sound-alike letters merged,
+    doubled letters single, every vowel run one "a". "zelensky", "zelenskiy" and "zelenskyy"
+    give "zalanska"; "mohammed" and "muhammad" give "mahamad". None for short words and
+    figures, which must match exactly."""
+    if len(word) < FUZZY_MIN_LETTERS or not word.isalpha():
+        return None
+    key = word
+    for spelled, sound in _SOUND_ALIKE:
+        key = key.replace(spelled, sound)
+    return _VOWEL_RUN.sub("a", _REPEAT.sub(r"\1", key))

@@ -51,6 +51,12 @@ class VectorStore(Protocol):
 
     def chunks(self, doc_id: str | None = None) -> list[Chunk]: ...
 
+    def chunk_ids(self) -> set[str]:
+        """Every stored chunk's id, without texts: what the keyword index's repair compares."""
+        ...
+
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
+
     def chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
         """For each listed document with chunks stored: chunk id -> content hash. One call for
         many documents, because ingest asks this of every file it reads."""

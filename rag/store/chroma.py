@@ -301,6 +301,24 @@ class ChromaStore:
             )
         ]
 
+    def chunk_ids(self) -> set[str]:
+        return {cid for page in self._pages(None, []) for cid in page["ids"]}
+
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        out: list[Chunk] = []
+        for i in range(0, len(chunk_ids), _PAGE):
+            with self._guard():
+                page = self._collection.get(
+                    ids=list(chunk_ids[i : i + _PAGE]), include=["documents", "metadatas"]
+                )
+            out += [
+                _chunk(cid, doc, meta)
+                for cid, doc, meta in zip(
+                    page["ids"], page["documents"], page["metadatas"], strict=True
+                )
+            ]
+        return out
+
     def chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         if not doc_ids:

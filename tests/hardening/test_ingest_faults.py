@@ -112,8 +112,8 @@ def test_concurrent_ingest_and_queries_do_not_crash_and_end_consistent(
     ids = [c.chunk_id for c in service.store.chunks()]
     assert len(ids) == len(set(ids))
     assert service.store.count() == before + len(expected_chunk_ids(folder))
-    # The BM25 index was rebuilt after the last write: the last new article is findable by
-    # the one name only it contains.
+    # The keyword index took every write: the last new article is findable by the one name
+    # only it contains.
     last = articles[-1]
     sources = [p.chunk.source for p in service.retrieve(f"What was said about {last.marker}?")]
     assert last.source in sources

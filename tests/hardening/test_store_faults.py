@@ -265,7 +265,7 @@ def test_upload_that_fails_half_way_leaves_no_chunks(
         pass
     service = make_service()
     data_dir = tmp_path / "data"
-    store = service.store
+    store = service.store.inner  # Chroma, under the keyword index's write-through
     assert isinstance(store, ChromaStore)
     real_upsert = store.upsert
     written: list[str] = []
@@ -308,7 +308,7 @@ def test_writes_that_fail_after_they_went_through_answer_success(
     """Chroma can fail after its log write ("Error in compaction"): the write stands, and the
     client is told so, not 503."""
     service = make_service()
-    store = service.store
+    store = service.store.inner  # Chroma, under the keyword index's write-through
     assert isinstance(store, ChromaStore)
     real_upsert, real_delete = store.upsert, store._delete_now
 

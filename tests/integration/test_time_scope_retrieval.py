@@ -30,7 +30,7 @@ def test_an_october_article_that_mentions_march_is_in_a_march_scope(
 ) -> None:
     service = make_service()
     counting = CountingEmbedder(embedder)
-    retriever = HybridRetriever(service.store, counting)
+    retriever = HybridRetriever(service.store, counting, service.retriever.keyword)
     question = "Who issued an arrest warrant for Putin in March 2023?"
     scope = TimeScope.of(question, retriever.newest_date())
     assert scope.period is not None

@@ -220,8 +220,8 @@ def test_an_unreachable_chroma_server_says_where_and_what_to_do(embedder: MemoEm
 def test_a_replica_sees_documents_another_replica_added(
     chroma_server: ChromaServer, collection: str, embedder: MemoEmbedder, tmp_path: Path
 ) -> None:
-    # Two API workers (or hosts) on one collection: each keeps its own BM25 index, and only
-    # its own ingests tell it to rebuild, so it must notice the other's writes by itself.
+    # Two API workers on one collection and one data dir: the writer's ingest reaches the
+    # keyword index they share, so the reader finds the article by keyword at once.
     settings = _server_settings(tmp_path / "data", chroma_server, collection)
     writer = build_service(settings, llm=FakeChatModel(), embedder=embedder)
     reader = build_service(settings, llm=FakeChatModel(), embedder=embedder)
@@ -236,4 +236,4 @@ def test_a_replica_sees_documents_another_replica_added(
     )
     assert writer.ingest([folder]).added == ["quollbridge.txt"]
     found = [p for p in reader.retrieve(question) if p.chunk.source == "quollbridge.txt"]
-    assert found and found[0].sparse_rank == 1, "the reader's BM25 index did not see the article"
+    assert found and found[0].sparse_rank == 1, "the reader's keyword index did not see the article"

@@ -333,3 +333,38 @@ def test_datetime_anchor_gives_plain_dates() -> None:
 )
 def test_format_day(day: date, expected: str) -> None:
     assert format_day(day) == expected
+
+
+# --- counted back and weekends ----------------------------------------------------------------
+
+SAT = date(2017, 2, 25)  # a Saturday
+MON = date(2017, 2, 27)
+
+
+@pytest.mark.parametrize(
+    ("text", "anchor", "expected", "label"),
+    [
+        ("Talks ended two days ago in Geneva.", SAT, date(2017, 2, 23), "23 February 2017"),
+        ("He resigned a week ago.", SAT, date(2017, 2, 18), "18 February 2017"),
+        ("The vote was held 3 weeks ago.", SAT, date(2017, 2, 4), "4 February 2017"),
+        ("The deal was signed six months ago.", SAT, date(2016, 8, 1), "August 2016"),
+        ("Riots over the weekend.", MON, date(2017, 2, 25), "weekend of 25-26 February 2017"),
+        # A Saturday paper's weekend is the one under way.
+        ("Riots over the weekend.", SAT, date(2017, 2, 25), "weekend of 25-26 February 2017"),
+        ("Talks will resume at the weekend.", MON, date(2017, 3, 4), "weekend of 4-5 March 2017"),
+        ("Crowds gathered last weekend.", SAT, date(2017, 2, 18), "weekend of 18-19 February 2017"),
+    ],
+)  # fmt: skip
+def test_counted_back_and_weekends_resolve_against_the_article_date(
+    text: str, anchor: date, expected: date, label: str
+) -> None:
+    mention = only(text, anchor)
+    assert mention.value == expected and mention.relative
+    assert f"{mention.text} [{label}]" in annotate(text, [mention])
+
+
+@pytest.mark.parametrize(
+    "text", ["a few days ago", "more than two weeks ago", "about a week ago", "3 weeks earlier"]
+)
+def test_approximate_counts_back_are_left_alone(text: str) -> None:
+    assert find_dates(text, SAT) == []

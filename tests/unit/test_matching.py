@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.matching import QuestionTerms, score_sentence, unknown_names
+from rag.retrieval.bm25 import BM25Index
+from rag.types import Chunk
 
 VOCABULARY = {"xi", "putin", "sco", "astana", "kazakhstan", "beij", "bri"}
 
@@ -59,3 +61,33 @@ def test_a_possessive_matches_the_name() -> None:
         "Putin trip to Beijing began on Tuesday.", terms
     )
     assert "putin" in terms.proper
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did President Putin say in Astana?",  # a title plus a surname
+        "Did Mr Xi visit Kazakhstan?",
+        "When did Vladimir Putin arrive?",  # the articles may use the surname alone
+    ],
+)
+def test_titles_and_a_known_surname_are_enough(question: str) -> None:
+    assert unknown_names(question, mentioned) == []
+
+
+def test_a_qualifier_alone_does_not_make_a_place_known() -> None:
+    def knows_north(word: str) -> bool:
+        return mentioned(word) or word.lower() == "north"
+
+    assert unknown_names("Did Putin visit North Korea?", knows_north) == ["North Korea"]
+
+
+def test_a_transliterated_name_is_known_through_the_keyword_index() -> None:
+    index = BM25Index([_chunk("President Zelensky met Dmitry Medvedev in Minsk.")])
+
+    assert unknown_names("What did Zelenskiy and Medvedyev agree?", index.mentions) == []
+    assert unknown_names("What did Zelenskiy tell Lukashenko?", index.mentions) == ["Lukashenko"]
+
+
+def _chunk(text: str) -> Chunk:
+    return Chunk("c1", "d1", "a.txt", "", None, 0, len(text), text, text)
