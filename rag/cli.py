@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from rag.errors import RagError
+from rag.errors import InvalidInput, RagError
 from rag.types import Filters
 
 
@@ -170,6 +170,9 @@ def _archive(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        # As the API's 422: an empty range would only ever answer "not in the articles".
+        raise InvalidInput(f"--from {args.date_from} is after --to {args.date_to}; swap them")
     service = _service()
     filters = Filters(tuple(args.source), args.date_from, args.date_to)
     answer = service.ask(args.question, filters=filters, as_of=args.as_of)

@@ -60,6 +60,7 @@ def test_documents_lists_dates_and_the_undated_article(ingested: Path) -> None:
         (("ask", "   "), "the question is empty"),
         (("ask", "x" * 5000), "the limit is 2000"),
         (("ingest", "/no/such/folder"), "no such file or folder"),
+        (("ask", "When?", "--from", "2024-07-04", "--to", "2024-07-01"), "is after --to"),
         (("documents", "--delete", "0123456789abcdef"), "not found"),
     ],
 )
