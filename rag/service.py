@@ -124,10 +124,7 @@ class RagService:
         self, docs: Iterable[Document], progress: Callable[[str], None] | None = None
     ) -> IngestReport:
         """Ingest documents made elsewhere (the news archive), streamed in batches."""
-        try:
-            return self.ingestor.ingest_documents(docs, progress)
-        finally:
-            self.retriever.invalidate()
+        return self.ingestor.ingest_documents(docs, progress)
 
     def add_document(self, data: bytes, source: str) -> tuple[StoredDocument, IngestReport]:
         doc, report = self.ingestor.ingest_bytes(data, source)
