@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from rag.documents.dates import safe_date
 from rag.documents.loader import parse_document
 from rag.errors import RagError
 from rag.mojibake import repair
@@ -150,10 +151,7 @@ def _published(text: str) -> date | None:
     match = re.fullmatch(r"\s*(\d{4})/(\d{1,2})/(\d{1,2})\s*", text)
     if not match:
         return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+    return safe_date(int(match[1]), int(match[2]), int(match[3]))
 
 
 def read_articles(wheel: Path) -> Iterator[ArchiveArticle]:

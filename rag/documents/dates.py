@@ -205,7 +205,7 @@ def _explicit_day(match: re.Match[str], anchor: date | None) -> DateMention | No
     day = int(match["day"])
     weekday = match["weekday"]
     if match["year"] is not None:
-        value = _safe_date(int(match["year"]), month, day)
+        value = safe_date(int(match["year"]), month, day)
     elif anchor is None:
         return None  # "Tuesday, October 17" of an unknown year
     else:
@@ -216,7 +216,7 @@ def _explicit_day(match: re.Match[str], anchor: date | None) -> DateMention | No
 
 
 def _iso_day(match: re.Match[str], anchor: date | None) -> DateMention | None:
-    value = _safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
+    value = safe_date(int(match["year"]), int(match["month"]), int(match["day"]))
     return None if value is None else _mention(match, 0, value, "day", relative=False)
 
 
@@ -410,7 +410,7 @@ def _month_number(name: str) -> int:
     return next(i for i, month in enumerate(MONTHS, 1) if month[:3].lower() == prefix)
 
 
-def _safe_date(year: int, month: int, day: int) -> date | None:
+def safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
@@ -422,14 +422,14 @@ def _year_for_weekday(year: int, month: int, day: int, weekday: str | None) -> d
 
     "Friday, December 29" in a January 2024 article is 2023: the weekday settles it.
     """
-    value = _safe_date(year, month, day)
+    value = safe_date(year, month, day)
     if weekday is None:
         return value
     wanted = WEEKDAYS.index(weekday)
     if value is not None and value.weekday() == wanted:
         return value
     for other in (year - 1, year + 1):
-        candidate = _safe_date(other, month, day)
+        candidate = safe_date(other, month, day)
         if candidate is not None and candidate.weekday() == wanted:
             return candidate
     return value  # the weekday is wrong in every nearby year; trust the date

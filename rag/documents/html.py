@@ -21,6 +21,8 @@ from datetime import date
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
+from rag.documents.dates import safe_date
+
 __all__ = ["ExtractedPage", "extract_builtin", "extract_page", "published_date"]
 
 _META_DATE_NAMES = ("article:published_time", "datepublished", "date", "pubdate", "dc.date")
@@ -97,10 +99,7 @@ def _day(value: str) -> date | None:
     match = _ISO_DAY.match(value)
     if not match:
         return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
+    return safe_date(int(match[1]), int(match[2]), int(match[3]))
 
 
 def _json_ld_date(block: str) -> date | None:

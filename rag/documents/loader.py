@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from rag.documents.dates import safe_date
 from rag.documents.html import extract_page
 from rag.errors import DocumentError, UnsupportedFileType
 from rag.types import Document
@@ -105,14 +106,9 @@ def _date_header(text: str) -> tuple[date | None, int]:
     match = _DATE_HEADER.match(text)
     if not match:
         return None, 0
-    return _safe_date(*match.groups()), match.end()
-
-
-def _safe_date(year: str, month: str, day: str) -> date | None:
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None  # a malformed header is treated as no date rather than rejecting the article
+    # A malformed header is treated as no date rather than rejecting the article.
+    year, month, day = match.groups()
+    return safe_date(int(year), int(month), int(day)), match.end()
 
 
 def _first_line(body: str, *, markdown: bool) -> str:
