@@ -1,4 +1,3 @@
-
 """The newest answering article wins for "latest" questions; outlets' differing figures are
 named, agreeing ones cited."""
 

@@ -1,4 +1,4 @@
-""""X is the Y of Z" claims and the sentences that state them."""
+""" "X is the Y of Z" claims and the sentences that state them."""
 
 from __future__ import annotations
 
