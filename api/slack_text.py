@@ -10,7 +10,7 @@ bare URLs into links. An article is untrusted input: a quote like `<http://evil|
 
 from __future__ import annotations
 
-import re
+from api.markdown_text import defang_urls
 
 # Look-alikes that mrkdwn does not treat as markup; the reader sees nearly the same text.
 _MARKUP = str.maketrans(
@@ -21,10 +21,6 @@ _MARKUP = str.maketrans(
         "`": "\u02cb",  # ˋ modifier letter grave accent
     }
 )
-# `scheme://` is what a client's linkifier looks for; `[:]` is the usual way to defang it.
-_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
-_MAILTO = re.compile(r"(?i)\bmailto:")
-_WWW = re.compile(r"(?i)\b(www)\.")
 
 
 def escape(text: str) -> str:
@@ -46,7 +42,4 @@ def inert(text: str) -> str:
 
     Send it in a mrkdwn object with `"verbatim": true` too, so Slack does not link it either.
     """
-    text = _SCHEME.sub(r"\1[:]", text)
-    text = _MAILTO.sub("mailto[:]", text)
-    text = _WWW.sub(r"\1[.]", text)
-    return escape(text.translate(_MARKUP))
+    return escape(defang_urls(text).translate(_MARKUP))
