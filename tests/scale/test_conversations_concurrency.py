@@ -295,6 +295,9 @@ def workers(
             "RAG_LLM__BASE_URL": stub.base_url,
             "RAG_LLM__MODEL": "stub",
             "RAG_LLM__TIMEOUT_S": "20",
+            # These tests are about what gets stored, not admission: the burst may all
+            # land on one worker, which must take it rather than answer 503.
+            "RAG_API__MAX_PENDING_QUESTIONS": str(2 * BURST),
         }
         url, process = _start_workers(env, data_dir)
         try:
