@@ -18,7 +18,7 @@ from rag.answer.figures import reconcile
 from rag.answer.latest import attribute, newest_answering
 from rag.answer.quote_fallback import quote_answer
 from rag.answer.still_stored import keep_stored
-from rag.answer.time_scope import TimeScope, bounded, retrieve_in_scope
+from rag.answer.time_scope import TimeScope, bounded, retrieve_in_scope, retrieve_scoped
 from rag.cancellation import Cancellation
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
@@ -149,10 +149,23 @@ class RagService:
 
     # --- questions -------------------------------------------------------------------------
 
-    def retrieve(self, question: str, filters: Filters | None = None) -> list[Passage]:
+    def retrieve(
+        self, question: str, filters: Filters | None = None, as_of: date | None = None
+    ) -> list[Passage]:
+        """The passages an answer to `question` would be given: the same scoped retrieval as
+        `ask` (time scope, `as_of` cap, newest first for "latest", distinct articles)."""
         self._check_question(question)
         self._check_corpus()
-        return self.retriever.retrieve(question.strip(), self._top_k, filters)
+        scoped = retrieve_scoped(
+            self.retriever.retrieve,
+            question.strip(),
+            self.retriever.newest_date(),
+            self._top_k,
+            self._focus_pool,
+            filters,
+            as_of,
+        )
+        return scoped.passages[: self._top_k]
 
     def ask(
         self,

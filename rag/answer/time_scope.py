@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from rag.documents.dates import WEEKDAYS, DateMention, find_dates, format_day, mention_period
+from rag.retrieval.diversity import distinct_articles_first
+from rag.retrieval.recency import newest_first
 from rag.types import Filters, Passage
 
 # The word right before a date that makes it a scope, and how: "on 3 July" is the event asked
@@ -35,6 +37,14 @@ _PERIOD_WORDS = frozenset({"in", "during", "mid"})
 _BOUND_WORDS = frozenset({"as of", "since", "from", "after", "before", "until", "till", "up to"})
 _LATEST = re.compile(
     r"\b(?:latest|newest|most\s+recent(?:ly)?|so\s+far|to\s+date|current(?:ly)?|as\s+it\s+stands)\b",
+    re.IGNORECASE,
+)
+# "Is he still in custody?", "Are they still stuck there?": a present-tense yes/no question
+# with "still" asks whether a state lasts until now, which only the newest report can say.
+# The auxiliary must open the question or a clause of it, so that "Who said the body was still
+# in Kuala Lumpur?" (a reported past state) is no such question.
+_STILL = re.compile(
+    r"(?:^|[:;?]\s*)(?:is|are|does|do|has|have)\b[^?.;:]*?\b(?P<still>still)\b",
     re.IGNORECASE,
 )
 _RELATIVE_DAY_WORDS = re.compile(r"^(?:yesterday|today|tonight|last\s+night)$", re.IGNORECASE)
@@ -109,6 +119,7 @@ class TimeScope:
         `as_of` (the request's), else an "as of" date in the question, else `newest` (the
         newest article's date); with none of them they are left alone."""
         spans: list[tuple[int, int]] = [m.span() for m in _LATEST.finditer(question)]
+        spans += [m.span("still") for m in _STILL.finditer(question)]
         latest = bool(spans)
         period_spans: list[tuple[int, int]] = []
         as_of = as_of or _as_of(question, newest)
@@ -185,6 +196,43 @@ def retrieve_in_scope(
         if p.chunk.chunk_id not in found and (p.chunk.date is None or mentions(p, period)):
             found[p.chunk.chunk_id] = p
     return sorted(found.values(), key=lambda p: (-p.score, p.chunk.chunk_id))[:k]
+
+
+@dataclass(frozen=True)
+class ScopedPool:
+    """What a question retrieves once its time scope is applied: the scope, the filters that
+    held (the request's, capped at `as_of`), and the pool, best first; its first `top_k`
+    passages are what a prompt gets."""
+
+    scope: TimeScope
+    filters: Filters
+    passages: list[Passage]
+
+
+def retrieve_scoped(
+    retrieve: Retrieve,
+    question: str,
+    newest: date | None,
+    top_k: int,
+    pool: int,
+    filters: Filters | None = None,
+    as_of: date | None = None,
+) -> ScopedPool:
+    """The one retrieval a question gets, for an answer and for `RagService.retrieve` alike.
+
+    The question's time scope is parsed (`newest` is the newest article's date, the reference
+    of relative phrases), the filters are capped at its `as_of`, and `pool` passages (at least
+    `top_k`) are retrieved in its period. Then two reorderings shape the first `top_k`: for
+    a "latest" question the newest relevant articles come first (`recency.newest_first`), and
+    the first `top_k` hold distinct articles while relevant ones remain
+    (`diversity.distinct_articles_first`). Both only reorder the pool.
+    """
+    scope = TimeScope.of(question, newest, as_of)
+    capped = bounded(filters, scope.as_of)
+    passages = retrieve_in_scope(retrieve, question, max(top_k, pool), capped, scope.period)
+    if scope.latest:
+        passages = newest_first(passages, top_k)
+    return ScopedPool(scope, capped, distinct_articles_first(passages, top_k))
 
 
 def mentions(passage: Passage, period: DateRange) -> bool:
