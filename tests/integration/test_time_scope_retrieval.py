@@ -50,3 +50,29 @@ def test_the_reference_date_is_the_newest_article(make_service: Callable[..., Ra
     assert service.retriever.newest_date() == date(2024, 7, 4)
     scope = TimeScope.of("What did Xi say last week?", service.retriever.newest_date())
     assert scope.period is not None and scope.period.start == date(2024, 6, 24)
+
+
+def test_retrieve_applies_the_questions_scope_like_ask(
+    make_service: Callable[..., RagService],
+) -> None:
+    """`RagService.retrieve` (retrieval-only eval, the passages an answer gets) holds to the
+    question's period: no sample article is from March 2023 except by mentioning it."""
+    service = make_service()
+    got = {p.chunk.source for p in service.retrieve("Who issued an arrest warrant in March 2023?")}
+    assert BRI in got
+    assert got <= {BRI, UNDATED}
+    # An `as_of` caps publication dates.
+    end_2023 = date(2023, 12, 31)
+    capped = service.retrieve("What did Xi and Putin agree?", as_of=end_2023)
+    assert capped and all(p.chunk.date is None or p.chunk.date <= end_2023 for p in capped)
+
+
+def test_retrieve_puts_the_newest_article_first_for_latest_and_distinct_articles_in_top_k(
+    make_service: Callable[..., RagService],
+) -> None:
+    service = make_service()
+    latest = service.retrieve("What is the latest on relations between Xi and Putin?")
+    assert latest[0].chunk.date == service.retriever.newest_date()
+    # Three passages of one article ranked first for this question before the reordering.
+    plain = service.retrieve("On what date did Putin land in Beijing for the Belt and Road forum?")
+    assert len({p.chunk.doc_id for p in plain}) == len(plain) == 3
