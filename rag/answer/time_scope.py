@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from rag.documents.dates import WEEKDAYS, DateMention, find_dates, format_day, mention_period
 from rag.retrieval.diversity import distinct_articles_first
-from rag.retrieval.recency import newest_first
+from rag.retrieval.recency import newest_first, reports_of_first
 from rag.types import Filters, Passage
 
 # The word right before a date that makes it a scope, and how: "on 3 July" is the event asked
@@ -87,7 +87,9 @@ class TimeScope:
     `period` is where to look (None: anywhere); `latest` asks for the newest article that
     answers; `as_of` is a date the question itself gives ("as of 1 March 2017, ..."), which
     caps publication dates and anchors relative phrases; `spans` are the matched phrases'
-    places in `question`, so that `stripped` can leave them out of sentence matching.
+    places in `question`, so that `stripped` can leave them out of sentence matching; `days`
+    are the explicit days it names that are no scope ("what did Turkey say on 13 March
+    2017"): the day of the event asked about, which retrieval prefers reports of.
     """
 
     question: str
@@ -96,6 +98,7 @@ class TimeScope:
     latest: bool = False
     as_of: date | None = None
     spans: tuple[tuple[int, int], ...] = ()
+    days: tuple[date, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -127,12 +130,15 @@ class TimeScope:
         period: DateRange | None = DateRange(None, None)
         ranged = False
         between: DateMention | None = None
+        days: list[date] = []
         for mention in find_dates(question, anchor):
             word, start = _prefix(question, mention)
             bound = _scope_of(mention, word, anchor, between)
             if word == "between":
                 between = mention
             if bound is None:
+                if mention.granularity == "day" and not mention.relative:
+                    days.append(mention.value)
                 continue
             if word == "as of":
                 spans.append((start, mention.end))
@@ -146,7 +152,7 @@ class TimeScope:
             # Phrases that contradict each other ("in 2023 … in 2024") ask about two times, so
             # none is a scope, and their words stay in the question.
             spans += period_spans
-        return cls(question, anchor, period, latest, as_of, tuple(spans))
+        return cls(question, anchor, period, latest, as_of, tuple(spans), tuple(days))
 
     def describe(self) -> str:
         parts = []
@@ -222,9 +228,10 @@ def retrieve_scoped(
 
     The question's time scope is parsed (`newest` is the newest article's date, the reference
     of relative phrases), the filters are capped at its `as_of`, and `pool` passages (at least
-    `top_k`) are retrieved in its period. Then two reorderings shape the first `top_k`: for
-    a "latest" question the newest relevant articles come first (`recency.newest_first`), and
-    the first `top_k` hold distinct articles while relevant ones remain
+    `top_k`) are retrieved in its period. Then reorderings shape the first `top_k`: for a
+    "latest" question the newest relevant articles come first (`recency.newest_first`), for a
+    question naming the day of an event the reports of that day (`recency.reports_of_first`),
+    and the first `top_k` hold distinct articles while relevant ones remain
     (`diversity.distinct_articles_first`). Both only reorder the pool.
     """
     scope = TimeScope.of(question, newest, as_of)
@@ -232,6 +239,8 @@ def retrieve_scoped(
     passages = retrieve_in_scope(retrieve, question, max(top_k, pool), capped, scope.period)
     if scope.latest:
         passages = newest_first(passages, top_k)
+    elif scope.days:
+        passages = reports_of_first(passages, top_k, scope.days)
     return ScopedPool(scope, capped, distinct_articles_first(passages, top_k))
 
 

@@ -1,4 +1,4 @@
-"""Newest articles first, for questions that ask for the latest state of a story.
+"""Newest articles first for "latest" questions; reports of the day for a dated event.
 
 A story reported day by day ranks by similarity, not by date: the report that the body is
 "still in Kuala Lumpur" matches a question about the body as well as the later report that it
@@ -16,6 +16,7 @@ ones (nothing says they are newer). Only the order changes; the pool keeps every
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from rag.retrieval.diversity import is_relevant
 from rag.types import Passage
@@ -42,3 +43,27 @@ def newest_first(passages: Sequence[Passage], k: int) -> list[Passage]:
     head = [p for _, p in chosen]
     taken = {i for i, _ in chosen}
     return head + [p for i, p in enumerate(passages) if i not in taken]
+
+
+def reports_of_first(passages: Sequence[Passage], k: int, days: Sequence[date]) -> list[Passage]:
+    """`passages` (best first) with the best passages of up to `k` relevant articles that
+    report on one of `days` first, in their order, then the rest in their order.
+
+    A question naming the day of an event ("what did Turkey say on 13 March 2017") is
+    answered by the reports of that day: news is published the same day or the next, or
+    names the day when it looks back. So an article counts when it was published on a day of
+    `days` or the day after, or when the passage mentions one of them (dates resolved at
+    ingest). Relevance still decides among them and the floor still holds.
+    """
+    wanted = set(days) | {d + timedelta(days=1) for d in days}
+    chosen: list[int] = []
+    articles: set[str] = set()
+    for i, passage in enumerate(passages):
+        chunk = passage.chunk
+        if len(chosen) == k or chunk.doc_id in articles or not is_relevant(passage):
+            continue
+        if chunk.date in wanted or any(d in chunk.dates for d in days):
+            chosen.append(i)
+            articles.add(chunk.doc_id)
+    taken = set(chosen)
+    return [passages[i] for i in chosen] + [p for i, p in enumerate(passages) if i not in taken]

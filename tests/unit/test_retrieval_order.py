@@ -6,7 +6,7 @@ from datetime import date
 
 from rag.answer.time_scope import TimeScope, retrieve_scoped
 from rag.retrieval.diversity import RELEVANT_RANK, distinct_articles_first, is_relevant
-from rag.retrieval.recency import newest_first
+from rag.retrieval.recency import newest_first, reports_of_first
 from rag.types import Chunk, Filters, Passage
 
 MAR_30_2017 = date(2017, 3, 30)
@@ -85,6 +85,35 @@ def test_one_days_articles_keep_their_rank_order() -> None:
     assert _ids(got) == ["a1", "b1", "c1"]
 
 
+# --- reports of the day an event is dated ------------------------------------------------
+
+
+def test_reports_of_the_named_day_or_the_next_come_first() -> None:
+    day = date(2017, 3, 13)
+    later = _p("a1", date(2017, 3, 25))  # looks back at the story, ranks first
+    same_day = _p("b1", day, dense=8, sparse=None)
+    next_day = _p("c1", date(2017, 3, 14), dense=None, sparse=9)
+    got = reports_of_first([later, _p("a2", date(2017, 3, 25)), same_day, next_day], 3, [day])
+    assert _ids(got) == ["b1", "c1", "a1", "a2"]
+
+
+def test_a_later_passage_that_names_the_day_counts_and_the_floor_holds() -> None:
+    day = date(2017, 3, 13)
+    chunk = Chunk("a1", "a", "a.txt", "a", date(2017, 3, 28), 0, 1, "x", "x", (day,))
+    names_it = Passage(chunk, 1.0, dense_rank=5, sparse_rank=None)
+    weak = _p("b1", day, dense=None, sparse=RELEVANT_RANK + 3)
+    got = reports_of_first([_p("c1", date(2017, 2, 1)), weak, names_it], 3, [day])
+    assert _ids(got) == ["a1", "c1", "b1"]
+
+
+def test_an_explicit_day_that_is_no_scope_is_kept_as_the_events_day() -> None:
+    scope = TimeScope.of("What did Turkey say on 13 March 2017?", MAR_30_2017)
+    assert scope.period is None and scope.days == (date(2017, 3, 13),)
+    # Relative days and scopes are not.
+    assert TimeScope.of("What did he say on Wednesday?", MAR_30_2017).days == ()
+    assert TimeScope.of("What happened in March 2017?", MAR_30_2017).days == ()
+
+
 # --- "still" asks for the latest ----------------------------------------------------------
 
 
@@ -140,6 +169,12 @@ def test_scoped_retrieval_orders_a_latest_question_newest_first() -> None:
     assert retrieve.calls[0][0] == 16
     plain = retrieve_scoped(FakeRetrieve(ranking), "Where is the body?", MAR_30_2017, 2, 16)
     assert _ids(plain.passages) == ["a1", "b1", "a2"]  # distinct articles, rank order
+
+
+def test_scoped_retrieval_prefers_reports_of_the_day_an_event_is_dated() -> None:
+    ranking = [_p("a1", date(2017, 3, 25)), _p("b1", date(2017, 3, 13), dense=4, sparse=None)]
+    got = retrieve_scoped(FakeRetrieve(ranking), "What did he say on 13 March 2017?", None, 1, 16)
+    assert _ids(got.passages) == ["b1", "a1"]
 
 
 def test_scoped_retrieval_applies_the_questions_period_and_as_of() -> None:
