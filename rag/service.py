@@ -18,7 +18,7 @@ from rag.answer.figures import reconcile
 from rag.answer.latest import attribute, newest_answering
 from rag.answer.quote_fallback import quote_answer
 from rag.answer.still_stored import keep_stored
-from rag.answer.time_scope import TimeScope, bounded, retrieve_in_scope, retrieve_scoped
+from rag.answer.time_scope import retrieve_scoped
 from rag.cancellation import Cancellation
 from rag.citations import REFUSAL_MARKER, REFUSAL_TEXT, Verified, verify_answer
 from rag.conversations import ConversationStore
@@ -231,16 +231,18 @@ class RagService:
             return
         t = time.perf_counter()
         # The question's time phrases, parsed once: where to look and whether newest wins.
-        scope = TimeScope.of(standalone, self.retriever.newest_date(), as_of)
-        filters = bounded(filters, scope.as_of)
-        notes: list[str] = [f"time scope: {scope.describe()}"] if scope.found else []
-        pool = retrieve_in_scope(
+        # The same scoped retrieval as `retrieve`, so the two never disagree on passages.
+        scoped = retrieve_scoped(
             self.retriever.retrieve,
             standalone,
-            max(self._top_k, self._focus_pool),
+            self.retriever.newest_date(),
+            self._top_k,
+            self._focus_pool,
             filters,
-            scope.period,
+            as_of,
         )
+        scope, pool = scoped.scope, scoped.passages
+        notes: list[str] = [f"time scope: {scope.describe()}"] if scope.found else []
         passages = pool[: self._top_k]
         timings["retrieve_s"] = time.perf_counter() - t
         if not passages:
