@@ -150,7 +150,7 @@ class RagService:
     # --- questions -------------------------------------------------------------------------
 
     def retrieve(self, question: str, filters: Filters | None = None) -> list[Passage]:
-        self._check_question(question)
+        self.check_question(question)
         self._check_corpus()
         return self.retriever.retrieve(question.strip(), self._top_k, filters)
 
@@ -200,7 +200,7 @@ class RagService:
         meter: UsageMeter,
         cancel: Cancellation | None,
     ) -> Iterator[StreamEvent]:
-        self._check_question(question)
+        self.check_question(question)
         self._check_corpus()
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -479,7 +479,16 @@ class RagService:
             return answer
         return keep_stored(answer, self.store.existing(ids))
 
-    def _check_question(self, question: str) -> None:
+    def check_question(self, question: str) -> None:
+        """Raise InvalidInput for a question this service will not answer: blank, or longer
+        than `max_question_chars` (RAG_MAX_QUESTION_CHARS). The one check of a question's
+        shape: `ask`, `ask_stream`, `chat` and `retrieve` make it, and the HTTP routes make it
+        before admission, so a bad question never waits for (or takes) a place in line.
+
+        >>> service.check_question("x" * 5000)
+        Traceback (most recent call last):
+        rag.errors.InvalidInput: the question is 5000 characters; the limit is 2000
+        """
         if is_blank(question):
             # NULs and control characters too: they would cost a full model run for nothing.
             raise InvalidInput(EMPTY_QUESTION)
