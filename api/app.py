@@ -78,7 +78,8 @@ def create_app(
     if settings.slack.bot_token and settings.slack.signing_secret:
         from api.slack import slack_router
 
-        app.include_router(slack_router(service, settings), tags=["slack"])
+        # One bound for chat and Slack: both wait for the same model.
+        app.include_router(slack_router(service, settings, app.state.admission), tags=["slack"])
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

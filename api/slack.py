@@ -32,6 +32,7 @@ from slack_sdk.http_retry import (
 )
 from starlette.concurrency import run_in_threadpool
 
+from api.admission import Admission, Slot
 from api.slack_text import escape, inert, inert_code, unescape
 from rag.errors import BackendUnavailable, EmptyCorpus, InvalidInput, RagError
 from rag.events import EventLedger
@@ -55,6 +56,10 @@ EMPTY_CORPUS_TEXT = (
     "An admin can add them with `rag ingest data/articles`."
 )
 FAILED_TEXT = ":warning: Sorry, something went wrong while answering. Please try again."
+BUSY_TEXT = (
+    ":hourglass: I'm already answering {limit} questions, as many as I take at once. "
+    "Please ask again in a minute."
+)
 SLACK_DOWN_TEXT = (
     ":warning: Slack would not take my answer just now (rate limited). "
     "Please ask again in a minute."
@@ -72,6 +77,7 @@ _LINK = re.compile(r"<([^@#!|>][^|>]*)(?:\|([^>]*))?>")
 # them), or no connection at all (URLError and the connection errors are OSErrors).
 _SLACK_FAILURES = (SlackApiError, OSError)
 _CLAIM = "newsrag_event_claim"  # BoltContext key of the event's `EventClaim`
+_SLOT = "newsrag_admission_slot"  # BoltContext key: the question's `Slot`, None when full
 
 
 # --- the Bolt app and its HTTP endpoint -----------------------------------------------------
@@ -82,11 +88,14 @@ def build_slack_app(
     settings: Settings,
     client: WebClient | None = None,
     ledger: EventLedger | None = None,
+    admission: Admission | None = None,
 ) -> App:
     """A Bolt app answering `app_mention` events and direct messages through `service`.
 
     `ledger` (by default the one `build_event_ledger` makes) decides which process answers an
-    event, so a redelivery is answered exactly when no one else is answering it.
+    event, so a redelivery is answered exactly when no one else is answering it. `admission`
+    bounds the questions waiting for the model; the HTTP app passes its own, so chat and
+    Slack share one line (by default a bound of `RAG_API__MAX_PENDING_QUESTIONS` of its own).
     """
     if client is None:
         client = WebClient(
@@ -106,9 +115,15 @@ def build_slack_app(
         token_verification_enabled=False,
     )
     ledger = ledger if ledger is not None else build_event_ledger(settings)
+    if admission is None:
+        admission = Admission(settings.api.max_pending_questions)
     app.use(_claim_events(ledger, settings.slack.event_lease_s))
-    app.event("app_mention")(_mention_listener(service))
-    app.event("message")(_direct_message_listener(service))
+    app.event("app_mention", middleware=[_admit(admission, _is_mention_question)])(
+        _mention_listener(service, admission)
+    )
+    app.event("message", middleware=[_admit(admission, _is_direct_question)])(
+        _direct_message_listener(service, admission)
+    )
     return app
 
 
@@ -120,11 +135,13 @@ def retry_handlers(settings: Settings) -> list[RetryHandler]:
     ]
 
 
-def slack_router(service: RagService, settings: Settings) -> APIRouter:
+def slack_router(
+    service: RagService, settings: Settings, admission: Admission | None = None
+) -> APIRouter:
     """`POST /slack/events` for the Events API; requests must carry Slack's signature."""
     if settings.slack.signing_secret is None:
         raise RagError("the Slack endpoint needs SLACK_SIGNING_SECRET (Basic Information page)")
-    bolt_app = build_slack_app(service, settings)
+    bolt_app = build_slack_app(service, settings, admission=admission)
     router = APIRouter()
 
     # Hidden from the OpenAPI schema: only Slack can call it, and only with a valid signature.
@@ -198,28 +215,83 @@ def _settling(context: BoltContext) -> Iterator[None]:
 # --- listeners ------------------------------------------------------------------------------
 
 
-def _mention_listener(service: RagService) -> Callable[..., None]:
+def _is_mention_question(event: Mapping[str, Any]) -> bool:
+    # Another bot mentioning us could start a loop of bots answering each other.
+    return not (event.get("bot_id") or event.get("subtype"))
+
+
+def _is_direct_question(event: Mapping[str, Any]) -> bool:
+    # Channel messages arrive as app_mention; subtypes are edits, joins and bot posts.
+    return (
+        event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id")
+    )
+
+
+def _admit(
+    admission: Admission, is_question: Callable[[Mapping[str, Any]], bool]
+) -> Callable[..., None]:
+    """Listener middleware: a place in line for the model, taken as the event arrives.
+
+    Bolt queues listeners on a few worker threads without bound, so the decision is made here,
+    in `dispatch`, before the event is queued: beyond the bound the listener only posts a short
+    "busy" reply instead of waiting minutes behind the others (the user is told, the question
+    is not silently lost, and Slack is acked either way).
+    """
+
+    def admit(event: dict[str, Any], context: BoltContext, next_: Callable[[], None]) -> None:
+        if is_question(event):
+            context[_SLOT] = admission.try_enter()
+        next_()
+
+    return admit
+
+
+@contextmanager
+def _holding_place(context: BoltContext) -> Iterator[Slot | None]:
+    """The event's admission slot, released when the listener ends (however it ends)."""
+    slot: Slot | None = context.get(_SLOT)
+    try:
+        yield slot
+    finally:
+        if slot is not None:
+            slot.release()
+
+
+def _mention_listener(service: RagService, admission: Admission) -> Callable[..., None]:
     def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        with _settling(context):
-            # Another bot mentioning us could start a loop of bots answering each other.
-            if event.get("bot_id") or event.get("subtype"):
+        with _settling(context), _holding_place(context) as slot:
+            if not _is_mention_question(event):
+                return
+            if slot is None:
+                _reply_busy(client, event, admission)
                 return
             answer_in_thread(service, client, event, context.bot_user_id, in_dm=False)
 
     return answer_mention
 
 
-def _direct_message_listener(service: RagService) -> Callable[..., None]:
+def _direct_message_listener(service: RagService, admission: Admission) -> Callable[..., None]:
     def answer_direct_message(
         event: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
-        with _settling(context):
-            # Channel messages arrive as app_mention; subtypes are edits, joins and bot posts.
-            if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        with _settling(context), _holding_place(context) as slot:
+            if not _is_direct_question(event):
+                return
+            if slot is None:
+                _reply_busy(client, event, admission)
                 return
             answer_in_thread(service, client, event, context.bot_user_id, in_dm=True)
 
     return answer_direct_message
+
+
+def _reply_busy(client: WebClient, event: Mapping[str, Any], admission: Admission) -> None:
+    logger.info("over the bound of %d questions; told the asker to try again", admission.limit)
+    client.chat_postMessage(
+        channel=event["channel"],
+        thread_ts=event.get("thread_ts") or event["ts"],
+        text=BUSY_TEXT.format(limit=admission.limit),
+    )
 
 
 def answer_in_thread(

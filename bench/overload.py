@@ -119,7 +119,7 @@ def start_server(data_dir: Path, model_path: Path, max_pending: int, log: Path) 
         RAG_LLM__MODEL_PATH=str(model_path),
         RAG_API__MAX_PENDING_QUESTIONS=str(max_pending),
     )
-    run = [sys.executable, "-m", "rag.cli"]
+    run = [sys.executable, "-m", "api.cli"]
     subprocess.run(
         [*run, "ingest", str(PROJECT_ROOT / "data" / "articles")],
         env=env,

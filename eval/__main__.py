@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eval.aggregate import Aggregate, Gate, failed_gates
-from rag.cli import run_reporting_errors
+from rag.command import run_reporting_errors
 from rag.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:

@@ -154,7 +154,7 @@ class RagService:
     ) -> list[Passage]:
         """The passages an answer to `question` would be given: the same scoped retrieval as
         `ask` (time scope, `as_of` cap, newest first for "latest", distinct articles)."""
-        self._check_question(question)
+        self.check_question(question)
         self._check_corpus()
         scoped = retrieve_scoped(
             self.retriever.retrieve,
@@ -213,7 +213,7 @@ class RagService:
         meter: UsageMeter,
         cancel: Cancellation | None,
     ) -> Iterator[StreamEvent]:
-        self._check_question(question)
+        self.check_question(question)
         self._check_corpus()
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -494,7 +494,16 @@ class RagService:
             return answer
         return keep_stored(answer, self.store.existing(ids))
 
-    def _check_question(self, question: str) -> None:
+    def check_question(self, question: str) -> None:
+        """Raise InvalidInput for a question this service will not answer: blank, or longer
+        than `max_question_chars` (RAG_MAX_QUESTION_CHARS). The one check of a question's
+        shape: `ask`, `ask_stream`, `chat` and `retrieve` make it, and the HTTP routes make it
+        before admission, so a bad question never waits for (or takes) a place in line.
+
+        >>> service.check_question("x" * 5000)
+        Traceback (most recent call last):
+        rag.errors.InvalidInput: the question is 5000 characters; the limit is 2000
+        """
         if is_blank(question):
             # NULs and control characters too: they would cost a full model run for nothing.
             raise InvalidInput(EMPTY_QUESTION)

@@ -6,13 +6,16 @@ Every key is `RAG_<SECTION>__<FIELD>` (e.g. `RAG_LLM__BACKEND=openai`). The conv
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+log = logging.getLogger("newsrag.settings")
 
 
 class EmbeddingSettings(BaseModel):
@@ -77,7 +80,6 @@ class ChunkingSettings(BaseModel):
 
 class ApiSettings(BaseModel):
     api_key: SecretStr | None = None
-    max_question_chars: int = Field(2000, ge=1)
     max_request_bytes: int = Field(5_000_000, ge=1024)
     max_upload_bytes: int = Field(2_000_000, ge=1024)
     cors_origins: list[str] = []
@@ -89,6 +91,19 @@ class ApiSettings(BaseModel):
     max_pending_questions: int = Field(4, ge=1, le=10_000)
     # Seconds a request body may take to arrive in full before the request gets 408.
     body_timeout_s: float = Field(15.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_keys(cls, data: Any) -> Any:
+        # The API once had a question limit of its own beside RAG_MAX_QUESTION_CHARS, and
+        # .env files copied from .env.example still set it: say it is ignored, not fail.
+        if isinstance(data, dict) and "max_question_chars" in data:
+            data = {k: v for k, v in data.items() if k != "max_question_chars"}
+            log.warning(
+                "RAG_API__MAX_QUESTION_CHARS is no longer read: RAG_MAX_QUESTION_CHARS is the "
+                "one question limit (HTTP API, Slack and CLI); rename it in .env"
+            )
+        return data
 
 
 class ConversationSettings(BaseModel):
@@ -126,6 +141,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / ".rag"
     corpus_dir: Path = PROJECT_ROOT / "data" / "articles"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
+    # Longest question accepted, in characters: by RagService, so the HTTP API, Slack and the
+    # CLI alike (the API checks it before a question takes a place in line).
     max_question_chars: int = Field(2000, ge=1)
 
     embedding: EmbeddingSettings = EmbeddingSettings()

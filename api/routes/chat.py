@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.admission import AdmittedDep
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep
 from api.schemas import ChatIn, ChatOut, ErrorOut
 from api.sse import primed, sse, stream_response
-from rag.errors import InvalidInput
 from rag.service import StreamEvent, Token, final_answer
 
 router = APIRouter()
@@ -39,19 +40,23 @@ STREAM: dict[int | str, dict[str, object]] = {
 }
 
 
+def checked_chat(body: ChatIn, service: ServiceDep) -> ChatIn:
+    """The request body, once the service accepts its question (a 400 otherwise).
+
+    A dependency listed before the admission one, so FastAPI runs it first: an unusable
+    question is answered at once, never 503 and never holding a place in line.
+    """
+    service.check_question(body.question)
+    return body
+
+
 @router.post("/v1/chat", response_model=ChatOut, responses={**ERRORS, **STREAM})
 async def chat(
-    body: ChatIn,
+    body: Annotated[ChatIn, Depends(checked_chat)],
     request: Request,
     service: ServiceDep,
-    settings: SettingsDep,
     admitted: AdmittedDep,
 ) -> ChatOut | StreamingResponse:
-    if len(body.question) > settings.api.max_question_chars:
-        raise InvalidInput(
-            f"the question is {len(body.question)} characters; "
-            f"the limit is {settings.api.max_question_chars}"
-        )
     conversations = service.conversations
     assert conversations is not None
     if body.conversation_id:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Annotated, NamedTuple
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.admission import AdmittedDep
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep
 from api.openai_options import CompletionOptions, Content, completion_options, shape_content
 from api.schemas import ErrorOut, OpenAIChatIn
 from api.sse import primed
@@ -28,6 +29,26 @@ from rag.service import RagService, StreamEvent, final_answer
 from rag.types import Answer, Turn
 
 router = APIRouter()
+
+
+class CompletionRequest(NamedTuple):
+    """A chat completion request the service accepts: its question, history and options."""
+
+    body: OpenAIChatIn
+    question: str
+    history: list[Turn]
+    options: CompletionOptions
+
+
+def checked_completion(body: OpenAIChatIn, service: ServiceDep) -> CompletionRequest:
+    """The request, once its messages, options and question are usable (a 400 otherwise).
+
+    A dependency listed before the admission one, so FastAPI runs it first: an unusable
+    request is answered at once, never 503 and never holding a place in line.
+    """
+    question, history = _split_messages(body)
+    service.check_question(question)
+    return CompletionRequest(body, question, history, completion_options(body))
 
 
 @router.post(
@@ -50,15 +71,11 @@ router = APIRouter()
     },
 )
 async def chat_completions(
-    body: OpenAIChatIn, service: ServiceDep, settings: SettingsDep, admitted: AdmittedDep
+    request: Annotated[CompletionRequest, Depends(checked_completion)],
+    service: ServiceDep,
+    admitted: AdmittedDep,
 ) -> object:
-    question, history = _split_messages(body)
-    if len(question) > settings.api.max_question_chars:
-        raise InvalidInput(
-            f"the question is {len(question)} characters; "
-            f"the limit is {settings.api.max_question_chars}"
-        )
-    options = completion_options(body)
+    body, question, history, options = request
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     filters = body.filters.to_filters() if body.filters else None

@@ -26,7 +26,7 @@ def test_sigkill_mid_ingest_then_rerun_leaves_no_duplicates_and_no_gaps(
     expected = expected_chunk_ids(folder)
     data_dir = tmp_path / "data"
     env = clean_env(RAG_DATA_DIR=str(data_dir))
-    command = [sys.executable, "-m", "rag.cli", "ingest", str(folder)]
+    command = [sys.executable, "-m", "api.cli", "ingest", str(folder)]
 
     log = tmp_path / "first.log"
     with log.open("wb") as log_file:

@@ -27,7 +27,7 @@ from rag.embeddings.base import Embedder
 from rag.event_ledger_sqlite import SqliteEventLedger
 from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
-from rag.settings import Settings, SlackSettings
+from rag.settings import ApiSettings, Settings, SlackSettings
 from rag.types import Message
 from tests.conftest import BRI, CORPUS
 from tests.servers import serve_app
@@ -158,6 +158,9 @@ def settings_for(data_dir: Path, fake: FakeSlack, worker: str) -> Settings:
             api_url=fake.url_for(worker),  # so the dead worker alone can be cut off
             event_lease_s=LEASE_S,
         ),
+        # Delivery is under test here, not admission: every flooded event must get its answer
+        # rather than the busy reply a real flood beyond the bound gets (tests/slack).
+        api=ApiSettings(max_pending_questions=DELIVERIES),
     )
 
 

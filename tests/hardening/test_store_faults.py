@@ -81,7 +81,7 @@ def test_restart_after_the_folder_was_deleted_says_to_ingest(tmp_path: Path) -> 
     folder = tmp_path / "articles"
     write_corpus(folder, 2, seed=3, paragraphs=(1, 1))
     env = clean_env(RAG_DATA_DIR=str(tmp_path / "data"))
-    rag = [sys.executable, "-m", "rag.cli"]
+    rag = [sys.executable, "-m", "api.cli"]
     subprocess.run([*rag, "ingest", str(folder)], env=env, check=True, capture_output=True)
     shutil.rmtree(tmp_path / "data" / "chroma")
 
@@ -127,7 +127,7 @@ def test_read_only_store_is_a_one_line_error(tmp_path: Path, command: list[str])
     write_corpus(new, 1, seed=6, paragraphs=(1, 1))
     data_dir = tmp_path / "data"
     env = clean_env(RAG_DATA_DIR=str(data_dir))
-    rag = [sys.executable, "-m", "rag.cli"]
+    rag = [sys.executable, "-m", "api.cli"]
     subprocess.run([*rag, "ingest", str(folder)], env=env, check=True, capture_output=True)
     runner = _read_only_runner(data_dir)
     try:

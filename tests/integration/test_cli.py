@@ -15,7 +15,7 @@ from tests.conftest import CORPUS, ROOT
 
 def rag(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "rag.cli", *args],
+        [sys.executable, "-m", "api.cli", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -73,7 +73,7 @@ def test_42_meetings_in_ten_years_through_the_cli_json(service: RagService, data
         [
             sys.executable,
             "-m",
-            "rag.cli",
+            "api.cli",
             "ask",
             "--json",
             "How many times have Xi and Putin met in the past ten years?",

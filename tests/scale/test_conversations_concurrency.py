@@ -313,7 +313,7 @@ def _start_workers(env: dict[str, str], log_dir: Path) -> tuple[str, ServerProce
         url = f"http://127.0.0.1:{port}"
         server = ServerProcess(
             "rag serve --workers 2",
-            [sys.executable, "-m", "rag.cli", "serve", "--workers", "2", "--port", str(port)],
+            [sys.executable, "-m", "api.cli", "serve", "--workers", "2", "--port", str(port)],
             log_dir / f"serve-{attempt}.log",
             env=env,
         )

@@ -54,7 +54,7 @@ def _start_host(env: dict[str, str], log_dir: Path, name: str) -> tuple[str, Ser
         url = f"http://127.0.0.1:{port}"
         server = ServerProcess(
             f"rag serve ({name})",
-            [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
             log_dir / f"serve-{name}-{attempt}.log",
             env=env,
         )

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.slack import (
     ANSWER_BLOCK_ID,
     BACKEND_DOWN_TEXT,
+    BUSY_TEXT,
     EMPTY_CORPUS_TEXT,
     EMPTY_QUESTION_TEXT,
     FAILED_TEXT,
@@ -577,3 +578,92 @@ def test_mention_through_the_http_api_app(
 
     assert fake_slack.posts() == [{"channel": "C1", "thread_ts": ts, "text": THINKING_TEXT}]
     assert update["text"] == LENDING_ANSWER
+
+
+# --- overload -------------------------------------------------------------------------------
+
+
+def _blocking_model(release: threading.Event) -> FakeChatModel:
+    def slow_model(messages: Sequence[Message]) -> str:
+        release.wait(timeout=30)
+        return LENDING_ANSWER
+
+    return FakeChatModel(slow_model)
+
+
+def test_a_question_beyond_the_bound_gets_a_busy_reply_at_once_not_a_place_in_a_queue(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    settings: Settings,
+    fake_slack: FakeSlack,
+) -> None:
+    settings.api.max_pending_questions = 1
+    release = threading.Event()
+    llm = _blocking_model(release)
+    slack = serve(service_for(llm))
+    _, first = slack.mention(f"{MENTION} {LENDING_QUESTION}", channel="C1")
+    second_ts, second = slack.mention(f"{MENTION} {LENDING_QUESTION}", channel="C2")
+    try:
+        assert slack.post(first).status_code == 200
+        fake_slack.wait_for(lambda: len(fake_slack.posts("C1")) == 1)  # placeholder: admitted
+        assert slack.post(second).status_code == 200
+        slack.settle(second)
+        # Told at once, in its thread, while the first question still holds the model.
+        assert fake_slack.posts("C2") == [
+            {"channel": "C2", "thread_ts": second_ts, "text": BUSY_TEXT.format(limit=1)}
+        ]
+        assert fake_slack.updates("C2") == []
+        assert fake_slack.updates("C1") == []
+    finally:
+        release.set()
+    assert wait_for_answer(fake_slack, "C1")["text"] == LENDING_ANSWER
+    slack.settle(first)
+
+    # The place is free again: the next question is answered.
+    _, third = slack.mention(f"{MENTION} {LENDING_QUESTION}", channel="C3")
+    assert slack.post(third).status_code == 200
+    assert wait_for_answer(fake_slack, "C3")["text"] == LENDING_ANSWER
+    assert len(llm.calls) == 2
+
+
+def test_ignored_messages_take_no_place_in_line(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    settings: Settings,
+    fake_slack: FakeSlack,
+) -> None:
+    settings.api.max_pending_questions = 1
+    release = threading.Event()
+    slack = serve(service_for(_blocking_model(release)))
+    _, channel_message = slack.dm("just chatting", channel="C9", channel_type="channel")
+    _, question = slack.dm(LENDING_QUESTION, channel="D3")
+    try:
+        assert slack.post(channel_message).status_code == 200
+        assert slack.post(question).status_code == 200
+        fake_slack.wait_for(lambda: len(fake_slack.posts("D3")) == 1)
+        assert fake_slack.posts("D3")[0]["text"] == THINKING_TEXT
+    finally:
+        release.set()
+    assert wait_for_answer(fake_slack, "D3")["text"] == LENDING_ANSWER
+    assert fake_slack.posts("C9") == []
+
+
+def test_slack_and_the_chat_api_share_one_bound(
+    settings: Settings, service_for: Callable[..., RagService], fake_slack: FakeSlack
+) -> None:
+    from api.app import create_app
+
+    settings.api.max_pending_questions = 1
+    release = threading.Event()
+    with TestClient(create_app(settings, service_for(_blocking_model(release)))) as client:
+        slack = SlackSender("/slack/events", client.post, fake_slack)
+        _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
+        try:
+            assert slack.post(payload).status_code == 200
+            fake_slack.wait_for(lambda: len(fake_slack.posts("C1")) == 1)
+            busy = client.post("/v1/chat", json={"question": LENDING_QUESTION})
+            assert busy.status_code == 503, busy.text
+            assert "Retry-After" in busy.headers
+        finally:
+            release.set()
+        assert wait_for_answer(fake_slack, "C1")["text"] == LENDING_ANSWER

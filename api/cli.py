@@ -1,14 +1,19 @@
 """The `rag` command: ingest, archive, ask, documents, serve, slack, eval."""
 
+# An adapter like the HTTP routes and the Slack bot: it drives RagService and starts the other
+# adapters (`serve`, `slack`) and the eval runner, so it lives here, not in `rag/`, which
+# imports none of them (tests/unit/test_layers.py).
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from rag.command import run_reporting_errors
 from rag.errors import InvalidInput, RagError
 from rag.types import Filters
 
@@ -20,18 +25,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _eval(argparse.Namespace(rest=argv[1:]))
     args = _parser().parse_args(argv)
     return run_reporting_errors(lambda: int(args.run(args) or 0))
-
-
-def run_reporting_errors(command: Callable[[], int]) -> int:
-    """Run a command; a RagError becomes one `error:` line on stderr and exit code 2."""
-    try:
-        return command()
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
