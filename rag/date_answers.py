@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rag.documents.dates import find_dates, format_day
-from rag.matching import QuestionTerms, score_sentence
+from rag.matching import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
 from rag.text.sentences import sentence_spans
 from rag.types import Passage
 
@@ -30,6 +30,15 @@ class DatedEvidence:
     day: date
     sentence: str
     score: float
+    # Offsets in the chunk text of what states the day: the sentence, or it and the sentence
+    # before when that one gives the day; a citation quoting less would not back the date.
+    start: int = 0
+    end: int = 0
+    # Whether the sentence holds one of the question's event verbs ("land", "meet").
+    has_event: bool = False
+
+    def quote(self, text: str) -> str:
+        return text[self.start : self.end] if self.end > self.start else self.sentence
 
 
 def is_date_question(question: str) -> bool:
@@ -43,9 +52,20 @@ def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
     terms = QuestionTerms.of(question)
     if terms.total == 0:
         return None
-    scored = [c for i, p in enumerate(passages) for c in _candidates(i, p, terms)]
+    # An acronym an article spells out in another of its passages ("BRI") counts as its words.
+    articles: dict[str, list[str]] = {}
+    for p in passages:
+        articles.setdefault(p.chunk.doc_id, []).append(p.chunk.text)
+    spelled = {doc: acronym_expansions("\n".join(texts)) for doc, texts in articles.items()}
+    scored = [
+        c for i, p in enumerate(passages) for c in _candidates(i, p, terms, spelled[p.chunk.doc_id])
+    ]
     if not scored:
         return None
+    if any(c.has_event for c in scored):
+        # "When did Putin land?" is dated by a sentence about landing: a photo caption naming
+        # Putin, Beijing and the forum on another day is no rival to "Putin landed on Tuesday".
+        scored = [c for c in scored if c.has_event]
     best = max(scored, key=lambda c: c.score)
     rival = max((c.score for c in scored if c.day != best.day), default=0.0)
     if best.score < 0.5 * terms.total or best.score <= rival:
@@ -53,19 +73,30 @@ def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
     return best
 
 
-def _candidates(index: int, passage: Passage, terms: QuestionTerms) -> list[DatedEvidence]:
+def _candidates(
+    index: int, passage: Passage, terms: QuestionTerms, spelled: dict[str, frozenset[str]]
+) -> list[DatedEvidence]:
     chunk = passage.chunk
     spans = sentence_spans(chunk.text)
     days = [_single_day(chunk.text[s.start : s.end], chunk.date) for s in spans]
+    events = {t for t in terms.weights if t in EVENT_VERBS}
     out = []
     for k, span in enumerate(spans):
         text = chunk.text[span.start : span.end]
         day = days[k]
+        start = span.start
         if day is None and k > 0 and not find_dates(text, chunk.date):
             day = days[k - 1]  # "Xi made the remarks when …" takes the previous sentence's day
+            start = spans[k - 1].start
         if day is not None:
-            out.append(DatedEvidence(index, day, text, score_sentence(text, terms)))
+            score = score_sentence(text, terms, spelled)
+            has_event = bool(events) and score_sentence(text, _only(terms, events)) > 0
+            out.append(DatedEvidence(index, day, text, score, start, span.end, has_event))
     return out
+
+
+def _only(terms: QuestionTerms, keys: set[str]) -> QuestionTerms:
+    return QuestionTerms({k: terms.weights[k] for k in keys}, terms.proper & keys)
 
 
 def _single_day(text: str, anchor: date | None) -> date | None:

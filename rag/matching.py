@@ -35,6 +35,8 @@ _ATTRIBUTED_BY = re.compile(r"\b(?:according to|reported by|by|per)\s+(?:the\s+)
 _ATTRIBUTION_OF = re.compile(
     r"(?:'s)?\s+(?:article|report|reporting|story|piece|interview|reporter|correspondent)", re.I
 )
+# Small words inside a spelled-out name: "Belt and Road Initiative", "Council of Europe".
+_CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
 # Words that go with a name without being it: "President Trump" is known when "Trump" is.
 _TITLES = frozenset(
@@ -91,15 +93,18 @@ def sentence_matches(
     article_text: Callable[[Passage], str] | None = None,
 ) -> list[SentenceMatch]:
     """Every sentence of every passage, scored. Names count as present when they occur
-    anywhere in the passage's article (`article_text`), e.g. the forum named in paragraph one."""
+    anywhere in the passage's article (`article_text`), e.g. the forum named in paragraph one;
+    an acronym the article spells out stands for its words ("BRI" for "Belt and Road
+    Initiative")."""
     out = []
     for i, passage in enumerate(passages):
         text = passage.chunk.text
         context = article_text(passage) if article_text else text
         names_found = _found_in(f"{passage.chunk.title}\n{context}", terms.proper)
+        spelled = acronym_expansions(context)
         for span in sentence_spans(text):
             sentence = text[span.start : span.end]
-            found = _found_terms(sentence, terms)
+            found = _found_terms(sentence, terms, spelled)
             score = sum(terms.weights[t] for t in found)
             out.append(
                 SentenceMatch(
@@ -115,14 +120,47 @@ def sentence_matches(
     return out
 
 
-def score_sentence(sentence: str, terms: QuestionTerms) -> float:
-    return sum(terms.weights[t] for t in _found_terms(sentence, terms))
+def score_sentence(
+    sentence: str, terms: QuestionTerms, spelled: dict[str, frozenset[str]] | None = None
+) -> float:
+    return sum(terms.weights[t] for t in _found_terms(sentence, terms, spelled))
 
 
-def _found_terms(sentence: str, terms: QuestionTerms) -> set[str]:
+def acronym_expansions(text: str) -> dict[str, frozenset[str]]:
+    """Acronyms of `text` that it also spells out, with the lemmas of their words:
+    "the Belt and Road Initiative (BRI) ... the BRI has been criticised" gives
+    {"BRI": {"belt", "road", "initi"}}, so a later sentence's "BRI" holds those words."""
+    words = _WORD.findall(text)
+    acronyms = {w for w in words if is_acronym(w)}
+    if not acronyms:
+        return {}
+    out: dict[str, frozenset[str]] = {}
+    run: list[str] = []  # a capitalised stretch, connectors inside it kept
+    for word in [*words, "."]:
+        if word[:1].isupper() and not is_acronym(word):
+            run.append(word)
+            continue
+        if run and word.lower() in _CONNECTORS:
+            run.append(word)
+            continue
+        named = [w for w in run if w[:1].isupper()]
+        for start in range(len(named)):
+            for end in range(start + 2, min(len(named), start + 6) + 1):
+                letters = "".join(w[0] for w in named[start:end])
+                if letters in acronyms and letters not in out:
+                    out[letters] = frozenset(lemma(_bare(w)) for w in named[start:end])
+        run = []
+    return out
+
+
+def _found_terms(
+    sentence: str, terms: QuestionTerms, spelled: dict[str, frozenset[str]] | None = None
+) -> set[str]:
     words = _WORD.findall(sentence)
     lemmas = {lemma(_bare(w)) for w in words}
     acronyms = {w for w in words if is_acronym(w)} | initialisms(words)
+    for acronym in acronyms & set(spelled or ()):
+        lemmas |= (spelled or {})[acronym]
     return {t for t in terms.weights if t in lemmas or t in acronyms}
 
 

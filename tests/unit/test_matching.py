@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.matching import QuestionTerms, score_sentence, unknown_names
+from rag.matching import QuestionTerms, acronym_expansions, score_sentence, unknown_names
 from rag.retrieval.bm25 import BM25Index
 from rag.types import Chunk
 
@@ -91,3 +91,16 @@ def test_a_transliterated_name_is_known_through_the_keyword_index() -> None:
 
 def _chunk(text: str) -> Chunk:
     return Chunk("c1", "d1", "a.txt", "", None, 0, len(text), text, text)
+
+
+def test_an_acronym_the_article_spells_out_holds_its_words() -> None:
+    article = (
+        "Putin attended the Belt and Road Initiative (BRI) forum in Beijing. "
+        "The BRI has been criticized for saddling recipient countries with debt."
+    )
+    spelled = acronym_expansions(article)
+    assert spelled["BRI"] == {"belt", "road", "initi"}
+    terms = QuestionTerms.of("What criticism has the Belt and Road Initiative faced?")
+    sentence = "The BRI has been criticized for saddling recipient countries with debt."
+    assert score_sentence(sentence, terms, spelled) > score_sentence(sentence, terms)
+    assert acronym_expansions("No spelled-out names here, only the UN.") == {}
