@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rag.documents.dates import find_dates, format_day
+from rag.documents.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
 from rag.matching import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
 from rag.text.sentences import sentence_spans
 from rag.types import Passage
@@ -22,6 +22,11 @@ from rag.types import Passage
 DATE_QUESTION = re.compile(
     r"^\s*(?:on\s+|in\s+)?(?:what|which)\s+(?:exact\s+)?(?:date|day)\b|^\s*when\b", re.IGNORECASE
 )
+_WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
+# "In which month and year …", "In what year …": the answer is a period, not a day.
+_MONTH_QUESTION = re.compile(r"\b(?:what|which)\s+month\b", re.IGNORECASE)
+_YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.IGNORECASE)
+_COARSER = {"day": 0, "month": 1, "year": 2}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,16 @@ class DatedEvidence:
     end: int = 0
     # Whether the sentence holds one of the question's event verbs ("land", "meet").
     has_event: bool = False
+    # What `day` stands for: that day, or (first day of) its month or year.
+    granularity: Granularity = "day"
+
+    def describe(self) -> str:
+        """ "Wednesday, 3 July 2024", "March 2023" or "2022"."""
+        if self.granularity == "year":
+            return str(self.day.year)
+        if self.granularity == "month":
+            return f"{MONTHS[self.day.month - 1]} {self.day.year}"
+        return f"{WEEKDAYS[self.day.weekday()]}, {format_day(self.day)}"
 
     def quote(self, text: str) -> str:
         return text[self.start : self.end] if self.end > self.start else self.sentence
@@ -45,9 +60,34 @@ def is_date_question(question: str) -> bool:
     return bool(DATE_QUESTION.search(question))
 
 
-def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
-    """The date of the best-matching event sentence, or None when no clear winner exists."""
-    if not is_date_question(question):
+def asked_granularity(question: str) -> Granularity | None:
+    """What a date question asks for: a day ("on what date", "when"), a month ("in which
+    month and year") or a year ("in which year"); None for other questions."""
+    if _MONTH_QUESTION.search(question):
+        return "month"
+    if _YEAR_QUESTION.search(question):
+        return "year"
+    return "day" if is_date_question(question) else None
+
+
+def solve_asked(question: str, passages: list[Passage]) -> DatedEvidence | None:
+    """`solve` at the granularity the question asks for; a "when" with no day in any answering
+    sentence is answered by its month ("in February 2022")."""
+    granularity = asked_granularity(question)
+    if granularity is None:
+        return None
+    found = solve(question, passages, granularity)
+    if found is None and granularity == "day" and _WHEN.search(question):
+        found = solve(question, passages, "month")
+    return found
+
+
+def solve(
+    question: str, passages: list[Passage], granularity: Granularity = "day"
+) -> DatedEvidence | None:
+    """The date of the best-matching event sentence, or None when no clear winner exists.
+    `granularity` other than "day" dates it by month or year, for any question."""
+    if granularity == "day" and not is_date_question(question):
         return None
     terms = QuestionTerms.of(question)
     if terms.total == 0:
@@ -58,7 +98,9 @@ def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
         articles.setdefault(p.chunk.doc_id, []).append(p.chunk.text)
     spelled = {doc: acronym_expansions("\n".join(texts)) for doc, texts in articles.items()}
     scored = [
-        c for i, p in enumerate(passages) for c in _candidates(i, p, terms, spelled[p.chunk.doc_id])
+        c
+        for i, p in enumerate(passages)
+        for c in _candidates(i, p, terms, spelled[p.chunk.doc_id], granularity)
     ]
     if not scored:
         return None
@@ -74,11 +116,15 @@ def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
 
 
 def _candidates(
-    index: int, passage: Passage, terms: QuestionTerms, spelled: dict[str, frozenset[str]]
+    index: int,
+    passage: Passage,
+    terms: QuestionTerms,
+    spelled: dict[str, frozenset[str]],
+    granularity: Granularity = "day",
 ) -> list[DatedEvidence]:
     chunk = passage.chunk
     spans = sentence_spans(chunk.text)
-    days = [_single_day(chunk.text[s.start : s.end], chunk.date) for s in spans]
+    days = [_single(chunk.text[s.start : s.end], chunk.date, granularity) for s in spans]
     events = {t for t in terms.weights if t in EVENT_VERBS}
     out = []
     for k, span in enumerate(spans):
@@ -91,7 +137,9 @@ def _candidates(
         if day is not None:
             score = score_sentence(text, terms, spelled)
             has_event = bool(events) and score_sentence(text, _only(terms, events)) > 0
-            out.append(DatedEvidence(index, day, text, score, start, span.end, has_event))
+            out.append(
+                DatedEvidence(index, day, text, score, start, span.end, has_event, granularity)
+            )
     return out
 
 
@@ -99,13 +147,20 @@ def _only(terms: QuestionTerms, keys: set[str]) -> QuestionTerms:
     return QuestionTerms({k: terms.weights[k] for k in keys}, terms.proper & keys)
 
 
-def _single_day(text: str, anchor: date | None) -> date | None:
-    days = {
-        m.value
-        for m in find_dates(text, anchor)
-        if m.granularity == "day" and "week" not in m.text.lower()
-    }
-    return days.pop() if len(days) == 1 else None
+def _single(text: str, anchor: date | None, granularity: Granularity) -> date | None:
+    """The one date of `text` at `granularity` (a day also gives its month and year), or None
+    when it has none or several."""
+    found = set()
+    for m in find_dates(text, anchor):
+        if "week" in m.text.lower() or _COARSER[m.granularity] > _COARSER[granularity]:
+            continue
+        value = m.value
+        if granularity == "month":
+            value = value.replace(day=1)
+        elif granularity == "year":
+            value = date(value.year, 1, 1)
+        found.add(value)
+    return found.pop() if len(found) == 1 else None
 
 
 def apply(raw: str, evidence: DatedEvidence) -> str:

@@ -28,17 +28,23 @@ def quote_answer(
     """A cited quote of the best answering sentence, or None when no sentence answers.
 
     `dated` (the date solver's clear winner over the same `passages`) is itself the answer to
-    a date question: its day, and the sentence (or two) that state it as the quote."""
+    a date question: its date, and the sentence (or two) that state it as the quote."""
     if dated is not None:
-        chunk = passages[dated.passage_index].chunk
-        start, end = (dated.start, dated.end) if dated.end > dated.start else _find(chunk, dated)
-        prefix = f"{format_day(dated.day)}: "
-    else:
-        best = best_quotable(question, matches, [p.chunk.date for p in passages])
-        if best is None:
-            return None
-        chunk = passages[best.passage_index].chunk
-        start, end, prefix = best.start, best.end, ""
+        return dated_answer(passages, dated)
+    best = best_quotable(question, matches, [p.chunk.date for p in passages])
+    if best is None:
+        return None
+    return _quoted(passages[best.passage_index].chunk, best.start, best.end, "")
+
+
+def dated_answer(passages: list[Passage], dated: DatedEvidence) -> Verified:
+    """ "Wednesday, 3 July 2024: “…” [1]": the solved date, then the words that state it."""
+    chunk = passages[dated.passage_index].chunk
+    start, end = (dated.start, dated.end) if dated.end > dated.start else _find(chunk, dated)
+    return _quoted(chunk, start, end, f"{dated.describe()}: ")
+
+
+def _quoted(chunk: Chunk, start: int, end: int, prefix: str) -> Verified:
     raw = chunk.text[start:end]
     start += len(raw) - len(raw.lstrip())
     end = start + len(raw.strip())
@@ -59,7 +65,7 @@ def quote_answer(
     # would take a day written next to the quote as a claim the quote must back.
     said = f"According to {chunk.outlet}, " if chunk.outlet else ""
     text = f"{prefix}{said}“{normalise_days(resolved.rstrip())}” [1]"
-    note = f"answered by quoting {chunk.chunk_id} (the model declined or was not supported)"
+    note = f"answered in code by quoting {chunk.chunk_id}"
     return Verified(text, [citation], answered=True, notes=[note])
 
 
