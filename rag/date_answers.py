@@ -62,7 +62,10 @@ def is_date_question(question: str) -> bool:
 
 def asked_granularity(question: str) -> Granularity | None:
     """What a date question asks for: a day ("on what date", "when"), a month ("in which
-    month and year") or a year ("in which year"); None for other questions."""
+    month and year") or a year ("in which year"); None for other questions. Of a text that
+    asks several ("When was the visit? How did they describe it?"), the last one counts."""
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
+    question = asked[-1] if asked else question
     if _MONTH_QUESTION.search(question):
         return "month"
     if _YEAR_QUESTION.search(question):
@@ -77,7 +80,8 @@ def solve_asked(question: str, passages: list[Passage]) -> DatedEvidence | None:
     if granularity is None:
         return None
     found = solve(question, passages, granularity)
-    if found is None and granularity == "day" and _WHEN.search(question):
+    last = re.split(r"(?<=\?)\s+", question.strip())[-1]
+    if found is None and granularity == "day" and _WHEN.search(last):
         found = solve(question, passages, "month")
     return found
 

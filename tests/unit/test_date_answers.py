@@ -67,3 +67,32 @@ def test_a_day_from_the_sentence_before_is_quoted_with_it() -> None:
     )
     assert found is not None and found.day == date(2024, 7, 3)
     assert found.quote(text) == text
+
+
+def test_the_question_asks_for_a_day_a_month_or_a_year() -> None:
+    ask = date_answers.asked_granularity
+    assert ask("On what date did Xi and Putin meet in Astana?") == "day"
+    assert ask("In which month and year did the ICC issue its warrant?") == "month"
+    assert ask("In which year did trade reach $190 billion?") == "year"
+    assert ask("How did they describe US policy?") is None
+    # A follow-up joined to the question before it asks what its last question asks.
+    assert ask("When was the state visit? How did they describe US policy?") is None
+
+
+def test_month_and_year_questions_are_dated_from_the_sentence_that_gives_them() -> None:
+    text = (
+        "Putin met Xi in Beijing on Wednesday. "
+        "In March, the International Criminal Court issued an arrest warrant for Putin. "
+        "Trade reached up to $190 billion last year, according to customs data."
+    )
+    passages = [_fake(text, date(2023, 10, 18))]
+    warrant = date_answers.solve_asked(
+        "In which month and year did the International Criminal Court issue its arrest "
+        "warrant for Putin?",
+        passages,
+    )
+    assert warrant is not None and warrant.describe() == "March 2023"
+    trade = date_answers.solve_asked("In which year did trade reach $190 billion?", passages)
+    assert trade is not None and trade.describe() == "2022"
+    day = date_answers.solve_asked("On what date did Putin meet Xi in Beijing?", passages)
+    assert day is not None and day.describe() == "Wednesday, 18 October 2023"
