@@ -37,6 +37,7 @@ _ATTRIBUTION_OF = re.compile(
 )
 # Small words inside a spelled-out name: "Belt and Road Initiative", "Council of Europe".
 _CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
+_YEAR = re.compile(r"1[89]\d\d|20\d\d")
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
 # Words that go with a name without being it: "President Trump" is known when "Trump" is.
 _TITLES = frozenset(
@@ -59,16 +60,29 @@ class QuestionTerms:
 
     @classmethod
     def of(cls, question: str) -> QuestionTerms:
+        """Content words as lemmas, names among them. Not names a sentence must hold: a
+        month, weekday or year (a passage says "on Thursday [16 May 2024]"), and who reported
+        it ("according to DW": an outlet is seldom named in its own text). A compound of
+        names ("Xi-Putin", "China-Russia") is its parts, as prose writes "Xi and Putin"."""
         weights: dict[str, float] = {}
         proper: set[str] = set()
-        for i, word in enumerate(_WORD.findall(question)):
-            lower = _bare(word)
-            if lower in STOPWORDS or lower in _QUESTION_WORDS:
+        attribution = [
+            (start, end)
+            for start, end in _name_spans(question)
+            if _ATTRIBUTED_BY.search(question, 0, start)
+        ]
+        for i, match in enumerate(_WORD.finditer(question)):
+            if any(start <= match.start() < end for start, end in attribution):
                 continue
-            key = word if is_acronym(word) else lemma(lower)
-            weights[key] = 2.0 if key in EVENT_VERBS else 1.0
-            if is_acronym(word) or (i > 0 and word[:1].isupper()):
-                proper.add(key)
+            for word in _parts(match.group()):
+                lower = _bare(word)
+                if lower in STOPWORDS or lower in _QUESTION_WORDS:
+                    continue
+                key = word if is_acronym(word) else lemma(lower)
+                weights[key] = 2.0 if key in EVENT_VERBS else 1.0
+                calendar = lower in _CALENDAR or _YEAR.fullmatch(lower) is not None
+                if not calendar and (is_acronym(word) or (i > 0 and word[:1].isupper())):
+                    proper.add(key)
         return cls(weights, frozenset(proper))
 
     @property
@@ -156,12 +170,21 @@ def acronym_expansions(text: str) -> dict[str, frozenset[str]]:
 def _found_terms(
     sentence: str, terms: QuestionTerms, spelled: dict[str, frozenset[str]] | None = None
 ) -> set[str]:
-    words = _WORD.findall(sentence)
+    words = [part for w in _WORD.findall(sentence) for part in {w, *_parts(w)}]
     lemmas = {lemma(_bare(w)) for w in words}
     acronyms = {w for w in words if is_acronym(w)} | initialisms(words)
     for acronym in acronyms & set(spelled or ()):
         lemmas |= (spelled or {})[acronym]
     return {t for t in terms.weights if t in lemmas or t in acronyms}
+
+
+def _parts(word: str) -> list[str]:
+    """ "Xi-Putin" is two names; "re-elected" and "Export-Import" stay one word each... unless
+    every part is capitalised, as names are."""
+    parts = [p for p in word.split("-") if p]
+    if len(parts) > 1 and all(p[:1].isupper() for p in parts):
+        return parts
+    return [word]
 
 
 def _bare(word: str) -> str:

@@ -31,8 +31,9 @@ class AnswerKind(Enum):
 
 _NUMBER_QUESTION = re.compile(
     r"\bhow (?:many|much|long|far|old|large|big)\b|"
-    r"\bwhat (?:was|is|were|are) the (?:value|number|amount|total|size|cost|price|figure|"
-    r"share|percentage|rate|sum|death toll|toll)\b|\bwhat percentage\b",
+    # "what was the (exact|total|annual) value": one qualifier may stand before the noun.
+    r"\bwhat (?:was|is|were|are) the (?:[a-z]+ )?(?:value|number|amount|total|size|cost|price|"
+    r"figure|share|percentage|rate|sum|death toll|toll)\b|\bwhat percentage\b",
     re.IGNORECASE,
 )
 _PERSON_QUESTION = re.compile(

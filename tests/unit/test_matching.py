@@ -104,3 +104,15 @@ def test_an_acronym_the_article_spells_out_holds_its_words() -> None:
     sentence = "The BRI has been criticized for saddling recipient countries with debt."
     assert score_sentence(sentence, terms, spelled) > score_sentence(sentence, terms)
     assert acronym_expansions("No spelled-out names here, only the UN.") == {}
+
+
+def test_question_terms_split_name_compounds_and_skip_outlets_and_dates() -> None:
+    terms = QuestionTerms.of(
+        "What did the May 2024 Xi-Putin joint statement condemn, according to DW?"
+    )
+    assert {"xi", "putin"} <= terms.proper  # prose writes "Xi and Putin"
+    assert "DW" not in terms.weights  # an outlet is seldom named in its own text
+    assert "may" in terms.weights and "may" not in terms.proper  # a passage says "Thursday"
+    assert "2024" not in terms.proper
+    # "re-elected" is one word, not two names.
+    assert "re-elect" in QuestionTerms.of("For which term was Putin re-elected?").weights
