@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from rag.documents.dates import MONTHS, WEEKDAYS
 from rag.retrieval.text import STOPWORDS, initialisms, is_acronym, lemma
@@ -116,9 +117,10 @@ def sentence_matches(
         context = article_text(passage) if article_text else text
         names_found = _found_in(f"{passage.chunk.title}\n{context}", terms.proper)
         spelled = acronym_expansions(context)
+        dated = _calendar_terms(passage.chunk.date, terms)
         for span in sentence_spans(text):
             sentence = text[span.start : span.end]
-            found = _found_terms(sentence, terms, spelled)
+            found = _found_terms(sentence, terms, spelled) | dated
             score = sum(terms.weights[t] for t in found)
             out.append(
                 SentenceMatch(
@@ -132,6 +134,15 @@ def sentence_matches(
                 )
             )
     return out
+
+
+def _calendar_terms(day: date | None, terms: QuestionTerms) -> set[str]:
+    """The question's month and year words that the article's own date gives: "in his
+    October 2023 meeting" is what an article of 18 October 2023 is about, though its
+    sentences say "on Wednesday" or nothing."""
+    if day is None:
+        return set()
+    return {t for t in (lemma(MONTHS[day.month - 1].lower()), str(day.year)) if t in terms.weights}
 
 
 def score_sentence(

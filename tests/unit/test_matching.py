@@ -116,3 +116,20 @@ def test_question_terms_split_name_compounds_and_skip_outlets_and_dates() -> Non
     assert "2024" not in terms.proper
     # "re-elected" is one word, not two names.
     assert "re-elect" in QuestionTerms.of("For which term was Putin re-elected?").weights
+
+
+def test_the_articles_date_gives_the_questions_month_and_year() -> None:
+    from datetime import date
+
+    from rag.matching import sentence_matches
+    from rag.types import Passage
+
+    text = "The meeting, spanning two days, aims to highlight the bond between the leaders."
+    chunk = Chunk("c:0", "c", "c.txt", "", date(2024, 5, 17), 0, len(text), text, text)
+    terms = QuestionTerms.of("Over how many days did the May 2024 meeting span?")
+
+    (match,) = sentence_matches(terms, [Passage(chunk, 1.0)])
+    assert match.coverage == 1.0  # "May 2024" from the article of 17 May 2024
+    undated = Chunk("c:0", "c", "c.txt", "", None, 0, len(text), text, text)
+    (match,) = sentence_matches(terms, [Passage(undated, 1.0)])
+    assert match.coverage < 1.0
