@@ -65,7 +65,7 @@ def _quoted(chunk: Chunk, start: int, end: int, prefix: str) -> Verified:
     # would take a day written next to the quote as a claim the quote must back.
     said = f"According to {chunk.outlet}, " if chunk.outlet else ""
     text = f"{prefix}{said}“{normalise_days(resolved.rstrip())}” [1]"
-    note = f"answered in code by quoting {chunk.chunk_id}"
+    note = f"answered by quoting {chunk.chunk_id} (in code)"
     return Verified(text, [citation], answered=True, notes=[note])
 
 
