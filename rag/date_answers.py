@@ -14,14 +14,19 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rag.documents.dates import find_dates, format_day
-from rag.matching import QuestionTerms, score_sentence
+from rag.documents.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
+from rag.matching import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
 from rag.text.sentences import sentence_spans
 from rag.types import Passage
 
 DATE_QUESTION = re.compile(
     r"^\s*(?:on\s+|in\s+)?(?:what|which)\s+(?:exact\s+)?(?:date|day)\b|^\s*when\b", re.IGNORECASE
 )
+_WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
+# "In which month and year …", "In what year …": the answer is a period, not a day.
+_MONTH_QUESTION = re.compile(r"\b(?:what|which)\s+month\b", re.IGNORECASE)
+_YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.IGNORECASE)
+_COARSER = {"day": 0, "month": 1, "year": 2}
 
 
 @dataclass(frozen=True)
@@ -30,22 +35,83 @@ class DatedEvidence:
     day: date
     sentence: str
     score: float
+    # Offsets in the chunk text of what states the day: the sentence, or it and the sentence
+    # before when that one gives the day; a citation quoting less would not back the date.
+    start: int = 0
+    end: int = 0
+    # Whether the sentence holds one of the question's event verbs ("land", "meet").
+    has_event: bool = False
+    # What `day` stands for: that day, or (first day of) its month or year.
+    granularity: Granularity = "day"
+
+    def describe(self) -> str:
+        """ "Wednesday, 3 July 2024", "March 2023" or "2022"."""
+        if self.granularity == "year":
+            return str(self.day.year)
+        if self.granularity == "month":
+            return f"{MONTHS[self.day.month - 1]} {self.day.year}"
+        return f"{WEEKDAYS[self.day.weekday()]}, {format_day(self.day)}"
+
+    def quote(self, text: str) -> str:
+        return text[self.start : self.end] if self.end > self.start else self.sentence
 
 
 def is_date_question(question: str) -> bool:
     return bool(DATE_QUESTION.search(question))
 
 
-def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
-    """The date of the best-matching event sentence, or None when no clear winner exists."""
-    if not is_date_question(question):
+def asked_granularity(question: str) -> Granularity | None:
+    """What a date question asks for: a day ("on what date", "when"), a month ("in which
+    month and year") or a year ("in which year"); None for other questions. Of a text that
+    asks several ("When was the visit? How did they describe it?"), the last one counts."""
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
+    question = asked[-1] if asked else question
+    if _MONTH_QUESTION.search(question):
+        return "month"
+    if _YEAR_QUESTION.search(question):
+        return "year"
+    return "day" if is_date_question(question) else None
+
+
+def solve_asked(question: str, passages: list[Passage]) -> DatedEvidence | None:
+    """`solve` at the granularity the question asks for; a "when" with no day in any answering
+    sentence is answered by its month ("in February 2022")."""
+    granularity = asked_granularity(question)
+    if granularity is None:
+        return None
+    found = solve(question, passages, granularity)
+    last = re.split(r"(?<=\?)\s+", question.strip())[-1]
+    if found is None and granularity == "day" and _WHEN.search(last):
+        found = solve(question, passages, "month")
+    return found
+
+
+def solve(
+    question: str, passages: list[Passage], granularity: Granularity = "day"
+) -> DatedEvidence | None:
+    """The date of the best-matching event sentence, or None when no clear winner exists.
+    `granularity` other than "day" dates it by month or year, for any question."""
+    if granularity == "day" and not is_date_question(question):
         return None
     terms = QuestionTerms.of(question)
     if terms.total == 0:
         return None
-    scored = [c for i, p in enumerate(passages) for c in _candidates(i, p, terms)]
+    # An acronym an article spells out in another of its passages ("BRI") counts as its words.
+    articles: dict[str, list[str]] = {}
+    for p in passages:
+        articles.setdefault(p.chunk.doc_id, []).append(p.chunk.text)
+    spelled = {doc: acronym_expansions("\n".join(texts)) for doc, texts in articles.items()}
+    scored = [
+        c
+        for i, p in enumerate(passages)
+        for c in _candidates(i, p, terms, spelled[p.chunk.doc_id], granularity)
+    ]
     if not scored:
         return None
+    if any(c.has_event for c in scored):
+        # "When did Putin land?" is dated by a sentence about landing: a photo caption naming
+        # Putin, Beijing and the forum on another day is no rival to "Putin landed on Tuesday".
+        scored = [c for c in scored if c.has_event]
     best = max(scored, key=lambda c: c.score)
     rival = max((c.score for c in scored if c.day != best.day), default=0.0)
     if best.score < 0.5 * terms.total or best.score <= rival:
@@ -53,28 +119,52 @@ def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
     return best
 
 
-def _candidates(index: int, passage: Passage, terms: QuestionTerms) -> list[DatedEvidence]:
+def _candidates(
+    index: int,
+    passage: Passage,
+    terms: QuestionTerms,
+    spelled: dict[str, frozenset[str]],
+    granularity: Granularity = "day",
+) -> list[DatedEvidence]:
     chunk = passage.chunk
     spans = sentence_spans(chunk.text)
-    days = [_single_day(chunk.text[s.start : s.end], chunk.date) for s in spans]
+    days = [_single(chunk.text[s.start : s.end], chunk.date, granularity) for s in spans]
+    events = {t for t in terms.weights if t in EVENT_VERBS}
     out = []
     for k, span in enumerate(spans):
         text = chunk.text[span.start : span.end]
         day = days[k]
+        start = span.start
         if day is None and k > 0 and not find_dates(text, chunk.date):
             day = days[k - 1]  # "Xi made the remarks when …" takes the previous sentence's day
+            start = spans[k - 1].start
         if day is not None:
-            out.append(DatedEvidence(index, day, text, score_sentence(text, terms)))
+            score = score_sentence(text, terms, spelled)
+            has_event = bool(events) and score_sentence(text, _only(terms, events)) > 0
+            out.append(
+                DatedEvidence(index, day, text, score, start, span.end, has_event, granularity)
+            )
     return out
 
 
-def _single_day(text: str, anchor: date | None) -> date | None:
-    days = {
-        m.value
-        for m in find_dates(text, anchor)
-        if m.granularity == "day" and "week" not in m.text.lower()
-    }
-    return days.pop() if len(days) == 1 else None
+def _only(terms: QuestionTerms, keys: set[str]) -> QuestionTerms:
+    return QuestionTerms({k: terms.weights[k] for k in keys}, terms.proper & keys)
+
+
+def _single(text: str, anchor: date | None, granularity: Granularity) -> date | None:
+    """The one date of `text` at `granularity` (a day also gives its month and year), or None
+    when it has none or several."""
+    found = set()
+    for m in find_dates(text, anchor):
+        if "week" in m.text.lower() or _COARSER[m.granularity] > _COARSER[granularity]:
+            continue
+        value = m.value
+        if granularity == "month":
+            value = value.replace(day=1)
+        elif granularity == "year":
+            value = date(value.year, 1, 1)
+        found.add(value)
+    return found.pop() if len(found) == 1 else None
 
 
 def apply(raw: str, evidence: DatedEvidence) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from rag.documents.dates import MONTHS, WEEKDAYS
 from rag.retrieval.text import STOPWORDS, initialisms, is_acronym, lemma
@@ -35,6 +36,9 @@ _ATTRIBUTED_BY = re.compile(r"\b(?:according to|reported by|by|per)\s+(?:the\s+)
 _ATTRIBUTION_OF = re.compile(
     r"(?:'s)?\s+(?:article|report|reporting|story|piece|interview|reporter|correspondent)", re.I
 )
+# Small words inside a spelled-out name: "Belt and Road Initiative", "Council of Europe".
+_CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
+_YEAR = re.compile(r"1[89]\d\d|20\d\d")
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"“(]\s*)$")
 # Words that go with a name without being it: "President Trump" is known when "Trump" is.
 _TITLES = frozenset(
@@ -57,16 +61,29 @@ class QuestionTerms:
 
     @classmethod
     def of(cls, question: str) -> QuestionTerms:
+        """Content words as lemmas, names among them. Not names a sentence must hold: a
+        month, weekday or year (a passage says "on Thursday [16 May 2024]"), and who reported
+        it ("according to DW": an outlet is seldom named in its own text). A compound of
+        names ("Xi-Putin", "China-Russia") is its parts, as prose writes "Xi and Putin"."""
         weights: dict[str, float] = {}
         proper: set[str] = set()
-        for i, word in enumerate(_WORD.findall(question)):
-            lower = _bare(word)
-            if lower in STOPWORDS or lower in _QUESTION_WORDS:
+        attribution = [
+            (start, end)
+            for start, end in _name_spans(question)
+            if _ATTRIBUTED_BY.search(question, 0, start)
+        ]
+        for i, match in enumerate(_WORD.finditer(question)):
+            if any(start <= match.start() < end for start, end in attribution):
                 continue
-            key = word if is_acronym(word) else lemma(lower)
-            weights[key] = 2.0 if key in EVENT_VERBS else 1.0
-            if is_acronym(word) or (i > 0 and word[:1].isupper()):
-                proper.add(key)
+            for word in _parts(match.group()):
+                lower = _bare(word)
+                if lower in STOPWORDS or lower in _QUESTION_WORDS:
+                    continue
+                key = word if is_acronym(word) else lemma(lower)
+                weights[key] = 2.0 if key in EVENT_VERBS else 1.0
+                calendar = lower in _CALENDAR or _YEAR.fullmatch(lower) is not None
+                if not calendar and (is_acronym(word) or (i > 0 and word[:1].isupper())):
+                    proper.add(key)
         return cls(weights, frozenset(proper))
 
     @property
@@ -91,15 +108,19 @@ def sentence_matches(
     article_text: Callable[[Passage], str] | None = None,
 ) -> list[SentenceMatch]:
     """Every sentence of every passage, scored. Names count as present when they occur
-    anywhere in the passage's article (`article_text`), e.g. the forum named in paragraph one."""
+    anywhere in the passage's article (`article_text`), e.g. the forum named in paragraph one;
+    an acronym the article spells out stands for its words ("BRI" for "Belt and Road
+    Initiative")."""
     out = []
     for i, passage in enumerate(passages):
         text = passage.chunk.text
         context = article_text(passage) if article_text else text
         names_found = _found_in(f"{passage.chunk.title}\n{context}", terms.proper)
+        spelled = acronym_expansions(context)
+        dated = _calendar_terms(passage.chunk.date, terms)
         for span in sentence_spans(text):
             sentence = text[span.start : span.end]
-            found = _found_terms(sentence, terms)
+            found = _found_terms(sentence, terms, spelled) | dated
             score = sum(terms.weights[t] for t in found)
             out.append(
                 SentenceMatch(
@@ -115,15 +136,66 @@ def sentence_matches(
     return out
 
 
-def score_sentence(sentence: str, terms: QuestionTerms) -> float:
-    return sum(terms.weights[t] for t in _found_terms(sentence, terms))
+def _calendar_terms(day: date | None, terms: QuestionTerms) -> set[str]:
+    """The question's month and year words that the article's own date gives: "in his
+    October 2023 meeting" is what an article of 18 October 2023 is about, though its
+    sentences say "on Wednesday" or nothing."""
+    if day is None:
+        return set()
+    return {t for t in (lemma(MONTHS[day.month - 1].lower()), str(day.year)) if t in terms.weights}
 
 
-def _found_terms(sentence: str, terms: QuestionTerms) -> set[str]:
-    words = _WORD.findall(sentence)
+def score_sentence(
+    sentence: str, terms: QuestionTerms, spelled: dict[str, frozenset[str]] | None = None
+) -> float:
+    return sum(terms.weights[t] for t in _found_terms(sentence, terms, spelled))
+
+
+def acronym_expansions(text: str) -> dict[str, frozenset[str]]:
+    """Acronyms of `text` that it also spells out, with the lemmas of their words:
+    "the Belt and Road Initiative (BRI) ... the BRI has been criticised" gives
+    {"BRI": {"belt", "road", "initi"}}, so a later sentence's "BRI" holds those words."""
+    words = _WORD.findall(text)
+    acronyms = {w for w in words if is_acronym(w)}
+    if not acronyms:
+        return {}
+    out: dict[str, frozenset[str]] = {}
+    run: list[str] = []  # a capitalised stretch, connectors inside it kept
+    for word in [*words, "."]:
+        if word[:1].isupper() and not is_acronym(word):
+            run.append(word)
+            continue
+        if run and word.lower() in _CONNECTORS:
+            run.append(word)
+            continue
+        named = [w for w in run if w[:1].isupper()]
+        for start in range(len(named)):
+            for end in range(start + 2, min(len(named), start + 6) + 1):
+                letters = "".join(w[0] for w in named[start:end])
+                if letters in acronyms and letters not in out:
+                    out[letters] = frozenset(lemma(_bare(w)) for w in named[start:end])
+        run = []
+    return out
+
+
+def _found_terms(
+    sentence: str, terms: QuestionTerms, spelled: dict[str, frozenset[str]] | None = None
+) -> set[str]:
+    words = [part for w in _WORD.findall(sentence) for part in {w, *_parts(w)}]
     lemmas = {lemma(_bare(w)) for w in words}
     acronyms = {w for w in words if is_acronym(w)} | initialisms(words)
+    for acronym in acronyms & set(spelled or ()):
+        lemmas |= (spelled or {})[acronym]
     return {t for t in terms.weights if t in lemmas or t in acronyms}
+
+
+def _parts(word: str) -> list[str]:
+    """ "Xi-Putin" is two names; "re-elected" and "Export-Import" stay one word each... unless
+    every part is capitalised, as names are."""
+    parts = [p for p in word.split("-") if p]
+    if len(parts) > 1 and all(p[:1].isupper() for p in parts):
+        return parts
+    return [word]
 
 
 def _bare(word: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rag import date_answers
 from rag.answer.answerability import AnalysedQuestion, adds_answer
-from rag.answer.date_arithmetic import days_between
+from rag.answer.computed import computed_answer
 from rag.answer.figures import reconcile
 from rag.answer.latest import attribute, newest_answering
 from rag.answer.quote_fallback import quote_answer
@@ -251,10 +251,10 @@ class RagService:
             yield Final(answer)
             return
         t = time.perf_counter()
-        computed = days_between(standalone, pool)
+        computed = computed_answer(standalone, pool)
         if computed is not None:
-            # Subtraction is code's job: both dates come from their passages, the model never
-            # sees the question.
+            # Subtraction and solved dates are code's job: the dates come from their passages,
+            # the model never sees the question.
             cited = {c.chunk_id for c in computed.citations}
             passages += [p for p in pool if p.chunk.chunk_id in cited and p not in passages]
             timings["total_s"] = time.perf_counter() - started

@@ -31,8 +31,9 @@ class AnswerKind(Enum):
 
 _NUMBER_QUESTION = re.compile(
     r"\bhow (?:many|much|long|far|old|large|big)\b|"
-    r"\bwhat (?:was|is|were|are) the (?:value|number|amount|total|size|cost|price|figure|"
-    r"share|percentage|rate|sum|death toll|toll)\b|\bwhat percentage\b",
+    # "what was the (exact|total|annual) value": one qualifier may stand before the noun.
+    r"\bwhat (?:was|is|were|are) the (?:[a-z]+ )?(?:value|number|amount|total|size|cost|price|"
+    r"figure|share|percentage|rate|sum|death toll|toll)\b|\bwhat percentage\b",
     re.IGNORECASE,
 )
 _PERSON_QUESTION = re.compile(
@@ -45,7 +46,9 @@ _CALENDAR = frozenset(w.lower() for w in (*MONTHS, *WEEKDAYS))
 # Share of the question's weighted words a quoted sentence must hold: the lowest value at which
 # no unanswerable item of the first eval set has a quotable sentence (its whole answerable vs
 # unanswerable distribution, retrieval only; eval/README.md), and the same bar the one-passage
-# prompt uses.
+# prompt uses. Re-checked after the matching gained acronyms, name compounds and the article's
+# month and year (2026-12-04): the best unanswerable sentence holds 0.57, answerable ones whose
+# best sentence is right range 0.42-1.0 (27 of 30 at or above 0.6).
 MIN_QUOTE_COVERAGE = 0.6
 
 

@@ -46,9 +46,10 @@ def days_between(question: str, passages: list[Passage]) -> Verified | None:
         return None
     citations = [_cite(n, d.evidence, passages) for n, d in enumerate((first, second), 1)]
     gap = f"{days} days" if days < 14 or unit == "days" else f"{days} days ({days / 7:.1f} weeks)"
+    # One date and one citation per sentence: each quote backs exactly what its sentence says.
     text = (
-        f"{gap}: {first.phrase} was on {format_day(first.evidence.day)} [1], "
-        f"and {second.phrase} on {format_day(second.evidence.day)} [2]."
+        f"{gap}. {_capitalised(first.phrase)} was on {format_day(first.evidence.day)} [1]. "
+        f"{_capitalised(second.phrase)} was on {format_day(second.evidence.day)} [2]."
     )
     note = "days between the two events computed in code from the dates each passage gives"
     return Verified(text, citations, answered=True, notes=[note])
@@ -79,16 +80,24 @@ def _dated(phrase: str, passages: list[Passage]) -> _Dated | None:
     return _Dated(phrase, evidence) if evidence is not None else None
 
 
+def _capitalised(phrase: str) -> str:
+    return phrase[:1].upper() + phrase[1:]
+
+
 def _cite(n: int, evidence: DatedEvidence, passages: list[Passage]) -> Citation:
     chunk = passages[evidence.passage_index].chunk
-    offset = max(chunk.text.find(evidence.sentence), 0)
+    if evidence.end > evidence.start:
+        start, quote = evidence.start, evidence.quote(chunk.text)
+    else:
+        start, quote = max(chunk.text.find(evidence.sentence), 0), evidence.sentence
     return Citation(
         n=n,
         source=chunk.source,
-        start=chunk.start + offset,
-        end=chunk.start + offset + len(evidence.sentence),
-        quote=evidence.sentence,
+        start=chunk.start + start,
+        end=chunk.start + start + len(quote),
+        quote=quote,
         date=chunk.date,
         chunk_id=chunk.chunk_id,
         title=chunk.title,
+        outlet=chunk.outlet,
     )

@@ -16,7 +16,7 @@ from rag.citations import Verified, normalise_days
 from rag.date_answers import DatedEvidence
 from rag.documents.dates import find_dates, format_day
 from rag.matching import SentenceMatch
-from rag.types import Citation, Passage
+from rag.types import Chunk, Citation, Passage
 
 
 def quote_answer(
@@ -25,37 +25,61 @@ def quote_answer(
     matches: list[SentenceMatch],
     dated: DatedEvidence | None = None,
 ) -> Verified | None:
-    """A cited quote of the best answering sentence, or None when no sentence answers."""
+    """A cited quote of the best answering sentence, or None when no sentence answers.
+
+    `dated` (the date solver's clear winner over the same `passages`) is itself the answer to
+    a date question: its date, and the sentence (or two) that state it as the quote."""
+    if dated is not None:
+        return dated_answer(passages, dated)
     best = best_quotable(question, matches, [p.chunk.date for p in passages])
     if best is None:
         return None
-    chunk = passages[best.passage_index].chunk
-    sentence = best.text.strip()
-    lead = len(best.text) - len(best.text.lstrip())
-    start = chunk.start + best.start + lead
+    return _quoted(passages[best.passage_index].chunk, best.start, best.end, "")
+
+
+def dated_answer(passages: list[Passage], dated: DatedEvidence) -> Verified:
+    """ "Wednesday, 3 July 2024: “…” [1]": the solved date, then the words that state it."""
+    chunk = passages[dated.passage_index].chunk
+    start, end = (dated.start, dated.end) if dated.end > dated.start else _find(chunk, dated)
+    return _quoted(chunk, start, end, f"{dated.describe()}: ")
+
+
+def _quoted(chunk: Chunk, start: int, end: int, prefix: str) -> Verified:
+    raw = chunk.text[start:end]
+    start += len(raw) - len(raw.lstrip())
+    end = start + len(raw.strip())
+    sentence = " ".join(chunk.text[start:end].split())
     citation = Citation(
         n=1,
         source=chunk.source,
-        start=start,
-        end=start + len(sentence),
-        quote=chunk.text[best.start + lead : best.start + lead + len(sentence)],
+        start=chunk.start + start,
+        end=chunk.start + end,
+        quote=chunk.text[start:end],
         date=chunk.date,
         chunk_id=chunk.chunk_id,
         title=chunk.title,
+        outlet=chunk.outlet,
     )
     resolved = _with_resolved_dates(sentence, chunk.date)
-    said = f"the article of {format_day(chunk.date)}" if chunk.date else f"{chunk.source}"
-    short = f"{format_day(dated.day)}: " if dated is not None else ""
-    text = f"{short}According to {said}, “{normalise_days(resolved.rstrip())}” [1]"
-    note = f"answered by quoting {chunk.chunk_id} (the model declined or was not supported)"
+    # The publication date stays in the citation, not the sentence: a reader (and the check)
+    # would take a day written next to the quote as a claim the quote must back.
+    said = f"According to {chunk.outlet}, " if chunk.outlet else ""
+    text = f"{prefix}{said}“{normalise_days(resolved.rstrip())}” [1]"
+    note = f"answered by quoting {chunk.chunk_id} (in code)"
     return Verified(text, [citation], answered=True, notes=[note])
+
+
+def _find(chunk: Chunk, dated: DatedEvidence) -> tuple[int, int]:
+    at = max(chunk.text.find(dated.sentence), 0)
+    return at, at + len(dated.sentence)
 
 
 def _with_resolved_dates(sentence: str, anchor: date | None) -> str:
     """ "on Wednesday" becomes "on Wednesday (3 July 2024)": a quote must carry its own date."""
     out, cursor = [], 0
     for m in find_dates(sentence, anchor):
-        if m.relative and m.granularity == "day":
+        # "this week" resolves to its Monday, which is no day of the event: left as written.
+        if m.relative and m.granularity == "day" and "week" not in m.text.lower():
             out.append(f"{sentence[cursor : m.end]} ({format_day(m.value)})")
             cursor = m.end
     return "".join(out) + sentence[cursor:]

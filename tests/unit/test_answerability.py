@@ -85,3 +85,12 @@ def test_the_quotable_sentence_names_everything_covers_most_and_answers() -> Non
 
     assert best_quotable(question, matches, [None]) == answer
     assert best_quotable(question, matches[:3], [None]) is None
+
+
+def test_a_qualified_value_question_asks_for_a_figure() -> None:
+    # q051: "the exact value" must not read as "other" (any two new words would answer it).
+    from rag.answer.answerability import AnswerKind, answer_kind
+
+    assert answer_kind("What was the exact value of China-Russia trade in 2024?") is (
+        AnswerKind.NUMBER
+    )

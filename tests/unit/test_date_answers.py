@@ -3,7 +3,7 @@ from datetime import date
 from rag import date_answers
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
-from rag.types import Passage
+from rag.types import Chunk, Passage
 from tests.conftest import ASTANA, CORPUS
 
 
@@ -39,3 +39,60 @@ def test_apply_replaces_a_wrong_date_and_adds_the_citation() -> None:
     fixed = date_answers.apply("They met on July 4, 2024 in Astana. [2]", evidence)
     assert fixed == "They met on 3 July 2024 in Astana. [2]"
     assert date_answers.apply("NOT IN ARTICLES", evidence) == "It was on 3 July 2024 [2]."
+
+
+def _fake(text: str, day: date) -> Passage:
+    chunk = Chunk("x:0", "x", "x.txt", "", day, 0, len(text), text, text)
+    return Passage(chunk, 1.0)
+
+
+def test_the_sentence_with_the_questions_event_verb_dates_it() -> None:
+    # A caption naming more of the question's words, on another day, does not date a landing.
+    text = (
+        "Putin at the Belt and Road forum in Beijing, Wednesday, October 18, 2023. "
+        "Putin landed on Tuesday, October 17, in Beijing with a large delegation."
+    )
+    found = date_answers.solve(
+        "On what date did Putin land in Beijing for the Belt and Road forum?",
+        [_fake(text, date(2023, 10, 18))],
+    )
+    assert found is not None and found.day == date(2023, 10, 17)
+    assert found.quote(text).startswith("Putin landed")
+
+
+def test_a_day_from_the_sentence_before_is_quoted_with_it() -> None:
+    text = "Xi spoke on Wednesday in Astana. He made the remarks when meeting Putin."
+    found = date_answers.solve(
+        "On what date did Xi meet Putin in Astana?", [_fake(text, date(2024, 7, 4))]
+    )
+    assert found is not None and found.day == date(2024, 7, 3)
+    assert found.quote(text) == text
+
+
+def test_the_question_asks_for_a_day_a_month_or_a_year() -> None:
+    ask = date_answers.asked_granularity
+    assert ask("On what date did Xi and Putin meet in Astana?") == "day"
+    assert ask("In which month and year did the ICC issue its warrant?") == "month"
+    assert ask("In which year did trade reach $190 billion?") == "year"
+    assert ask("How did they describe US policy?") is None
+    # A follow-up joined to the question before it asks what its last question asks.
+    assert ask("When was the state visit? How did they describe US policy?") is None
+
+
+def test_month_and_year_questions_are_dated_from_the_sentence_that_gives_them() -> None:
+    text = (
+        "Putin met Xi in Beijing on Wednesday. "
+        "In March, the International Criminal Court issued an arrest warrant for Putin. "
+        "Trade reached up to $190 billion last year, according to customs data."
+    )
+    passages = [_fake(text, date(2023, 10, 18))]
+    warrant = date_answers.solve_asked(
+        "In which month and year did the International Criminal Court issue its arrest "
+        "warrant for Putin?",
+        passages,
+    )
+    assert warrant is not None and warrant.describe() == "March 2023"
+    trade = date_answers.solve_asked("In which year did trade reach $190 billion?", passages)
+    assert trade is not None and trade.describe() == "2022"
+    day = date_answers.solve_asked("On what date did Putin meet Xi in Beijing?", passages)
+    assert day is not None and day.describe() == "Wednesday, 18 October 2023"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rag.answer.date_arithmetic import days_between
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
+from rag.facts import Evidence, claim_facts
 from rag.types import Passage
 from tests.conftest import ASTANA, CORPUS
 
@@ -29,11 +32,16 @@ def test_days_between_two_meetings_each_dated_from_its_own_article() -> None:
     verified = days_between(question, _passages(BEIJING_2024, ASTANA))
 
     assert verified is not None
-    assert verified.text.startswith("48 days:")
-    assert "16 May 2024 [1]" in verified.text and "3 July 2024 [2]" in verified.text
+    assert verified.text.startswith("48 days.")
+    assert "16 May 2024 [1]." in verified.text and "3 July 2024 [2]." in verified.text
     first, second = verified.citations
     assert first.source == BEIJING_2024 and second.source == ASTANA
-    assert load_document(CORPUS / ASTANA).text[second.start : second.end] == second.quote
+    astana = load_document(CORPUS / ASTANA)
+    assert astana.text[second.start : second.end] == second.quote
+    # "Xi made the remarks when meeting …" gets its day from the sentence before: the quote
+    # holds both, so it backs "3 July 2024" on its own.
+    assert Evidence.of(second.quote, astana.date).supports(claim_facts("on 3 July 2024"))
+    assert Evidence.of(first.quote, date(2024, 5, 17)).supports(claim_facts("on 16 May 2024"))
 
 
 def test_not_a_days_between_question() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.matching import QuestionTerms, score_sentence, unknown_names
+from rag.matching import QuestionTerms, acronym_expansions, score_sentence, unknown_names
 from rag.retrieval.bm25 import BM25Index
 from rag.types import Chunk
 
@@ -91,3 +91,45 @@ def test_a_transliterated_name_is_known_through_the_keyword_index() -> None:
 
 def _chunk(text: str) -> Chunk:
     return Chunk("c1", "d1", "a.txt", "", None, 0, len(text), text, text)
+
+
+def test_an_acronym_the_article_spells_out_holds_its_words() -> None:
+    article = (
+        "Putin attended the Belt and Road Initiative (BRI) forum in Beijing. "
+        "The BRI has been criticized for saddling recipient countries with debt."
+    )
+    spelled = acronym_expansions(article)
+    assert spelled["BRI"] == {"belt", "road", "initi"}
+    terms = QuestionTerms.of("What criticism has the Belt and Road Initiative faced?")
+    sentence = "The BRI has been criticized for saddling recipient countries with debt."
+    assert score_sentence(sentence, terms, spelled) > score_sentence(sentence, terms)
+    assert acronym_expansions("No spelled-out names here, only the UN.") == {}
+
+
+def test_question_terms_split_name_compounds_and_skip_outlets_and_dates() -> None:
+    terms = QuestionTerms.of(
+        "What did the May 2024 Xi-Putin joint statement condemn, according to DW?"
+    )
+    assert {"xi", "putin"} <= terms.proper  # prose writes "Xi and Putin"
+    assert "DW" not in terms.weights  # an outlet is seldom named in its own text
+    assert "may" in terms.weights and "may" not in terms.proper  # a passage says "Thursday"
+    assert "2024" not in terms.proper
+    # "re-elected" is one word, not two names.
+    assert "re-elect" in QuestionTerms.of("For which term was Putin re-elected?").weights
+
+
+def test_the_articles_date_gives_the_questions_month_and_year() -> None:
+    from datetime import date
+
+    from rag.matching import sentence_matches
+    from rag.types import Passage
+
+    text = "The meeting, spanning two days, aims to highlight the bond between the leaders."
+    chunk = Chunk("c:0", "c", "c.txt", "", date(2024, 5, 17), 0, len(text), text, text)
+    terms = QuestionTerms.of("Over how many days did the May 2024 meeting span?")
+
+    (match,) = sentence_matches(terms, [Passage(chunk, 1.0)])
+    assert match.coverage == 1.0  # "May 2024" from the article of 17 May 2024
+    undated = Chunk("c:0", "c", "c.txt", "", None, 0, len(text), text, text)
+    (match,) = sentence_matches(terms, [Passage(undated, 1.0)])
+    assert match.coverage < 1.0
