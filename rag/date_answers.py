@@ -36,11 +36,15 @@ def is_date_question(question: str) -> bool:
     return bool(DATE_QUESTION.search(question))
 
 
-def solve(question: str, passages: list[Passage]) -> DatedEvidence | None:
-    """The date of the best-matching event sentence, or None when no clear winner exists."""
+def solve(
+    question: str, passages: list[Passage], terms: QuestionTerms | None = None
+) -> DatedEvidence | None:
+    """The date of the best-matching event sentence, or None when no clear winner exists.
+    `terms`: the question's, when the caller has them already."""
     if not is_date_question(question):
         return None
-    terms = QuestionTerms.of(question)
+    if terms is None:
+        terms = QuestionTerms.of(question)
     if terms.total == 0:
         return None
     scored = [c for i, p in enumerate(passages) for c in _candidates(i, p, terms)]

@@ -1,0 +1,37 @@
+"""Retrieve the pool of passages, within the question's time scope."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from rag.answer import time_scope
+from rag.answer.context import AnswerContext
+from rag.answer.events import Token
+from rag.citations import REFUSAL_TEXT, Verified
+
+
+def retrieve_in_scope(ctx: AnswerContext) -> Iterable[Token]:
+    """Sets `ctx.scope`, `ctx.pool` (the wider pool sentences are matched in) and
+    `ctx.passages` (the prompt's top k); nothing retrieved finishes with a refusal."""
+    t = time.perf_counter()
+    settings = ctx.parts.settings
+    retriever = ctx.parts.retriever
+    # The question's time phrases, parsed once: where to look and whether newest wins.
+    scope = time_scope.TimeScope.of(ctx.standalone, retriever.newest_date(), ctx.as_of)
+    ctx.scope = scope
+    filters = time_scope.bounded(ctx.filters, scope.as_of)
+    if scope.found:
+        ctx.notes.append(f"time scope: {scope.describe()}")
+    ctx.pool = time_scope.retrieve_in_scope(
+        retriever.retrieve,
+        ctx.standalone,
+        max(settings.top_k, settings.focus_pool),
+        filters,
+        scope.period,
+    )
+    ctx.passages = ctx.pool[: settings.top_k]
+    ctx.timings["retrieve_s"] = time.perf_counter() - t
+    if not ctx.passages:
+        ctx.finish(Verified(REFUSAL_TEXT, [], answered=False))
+    return ()
