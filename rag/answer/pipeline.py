@@ -9,7 +9,7 @@ step in progress and, through it, the model's stream.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 
 from rag.answer.context import AnswerContext
 from rag.answer.events import Final, StreamEvent, Token
@@ -48,7 +48,7 @@ STEPS: tuple[Step, ...] = (
 ON_EVERY_ANSWER: frozenset[Step] = frozenset({drop_deleted_sources})
 
 
-def run(ctx: AnswerContext, steps: tuple[Step, ...] = STEPS) -> Iterator[StreamEvent]:
+def run(ctx: AnswerContext, steps: tuple[Step, ...] = STEPS) -> Generator[StreamEvent, None, None]:
     """The steps' tokens as they come, then one `Final` with the context's answer."""
     for step in steps:
         if ctx.answer is not None and step not in ON_EVERY_ANSWER:
