@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 import pytest
 
 from rag.answer import pipeline
 from rag.answer.context import AnswerContext
-from rag.answer.events import Final, Token
+from rag.answer.events import Final, Token, final_answer
 from rag.answer.steps.drop_deleted_sources import drop_deleted_sources
 from rag.citations import Verified
-from tests.unit.answer_context import ASTANA, WEATHER, cite, context, model, passage
+from rag.matching import QuestionTerms
+from rag.text import sentences
+from tests.unit.answer_context import ASTANA, BEIJING, WEATHER, cite, context, model, passage
 
 ANSWER = "Xi and Putin met on 3 July 2024 in Astana [1]."
 
@@ -100,3 +103,34 @@ def test_closing_the_pipeline_mid_draft_closes_the_model_stream() -> None:
     events.close()
 
     assert closed == [True]
+
+
+@pytest.mark.parametrize("reply", [ANSWER, "NOT IN ARTICLES"])
+def test_one_question_computes_its_terms_once_and_splits_each_chunk_once(
+    monkeypatch: pytest.MonkeyPatch, reply: str
+) -> None:
+    split: Counter[str] = Counter()
+    real_split = sentences._split
+
+    def counting_split(text: str, start: int, end: int) -> list[sentences.Span]:
+        split[text] += 1
+        return real_split(text, start, end)
+
+    analysed: list[str] = []
+    real_of = QuestionTerms.of.__func__  # type: ignore[attr-defined]
+
+    def counting_of(cls: type[QuestionTerms], question: str) -> QuestionTerms:
+        analysed.append(question)
+        return real_of(cls, question)  # type: ignore[no-any-return]
+
+    sentences._kept_spans.cache_clear()
+    monkeypatch.setattr(sentences, "_split", counting_split)
+    monkeypatch.setattr(QuestionTerms, "of", classmethod(counting_of))
+    pool = [passage(0, WEATHER), passage(1, ASTANA), passage(2, BEIJING)]
+    ctx = context("When did Xi Jinping meet Vladimir Putin in Astana?", pool, reply=reply)
+
+    answer = final_answer(pipeline.run(ctx))
+
+    assert answer.answered  # drafted, or quoted after the refusal
+    assert analysed == [ctx.standalone]
+    assert all(split[p.chunk.text] == 1 for p in pool)
