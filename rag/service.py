@@ -111,8 +111,8 @@ class RagService:
 
     def retrieve(self, question: str, filters: Filters | None = None) -> list[Passage]:
         self._check_question(question)
-        self._check_corpus()
-        return self.retriever.retrieve(question.strip(), self._top_k, filters)
+        retriever = self.retriever.for_question(self._check_corpus())
+        return retriever.retrieve(question.strip(), self._top_k, filters)
 
     def ask(
         self,
@@ -161,7 +161,9 @@ class RagService:
         cancel: Cancellation | None,
     ) -> Iterator[StreamEvent]:
         self._check_question(question)
-        self._check_corpus()
+        # The question's one count of the store: the corpus is not empty, and the keyword
+        # index is in step with it for all of this question's searches.
+        retriever = self.retriever.for_question(self._check_corpus())
         if cancel is not None:
             cancel.raise_if_cancelled()
         ctx = AnswerContext(
@@ -170,7 +172,7 @@ class RagService:
             filters=filters,
             as_of=as_of,
             parts=AnswerParts(
-                self.store, self.retriever, lambda: self.llm, self.prompts, self._answering
+                self.store, retriever, lambda: self.llm, self.prompts, self._answering
             ),
             meter=meter,
             cancel=cancel,
@@ -252,6 +254,9 @@ class RagService:
                 f"the limit is {self._max_question_chars}"
             )
 
-    def _check_corpus(self) -> None:
-        if self.store.count() == 0:
+    def _check_corpus(self) -> int:
+        """The store's chunk count, which must not be zero."""
+        stored = self.store.count()
+        if stored == 0:
             raise EmptyCorpus("no articles have been ingested yet; run `rag ingest data/articles`")
+        return stored
