@@ -87,13 +87,18 @@ def solve_asked(question: str, passages: list[Passage]) -> DatedEvidence | None:
 
 
 def solve(
-    question: str, passages: list[Passage], granularity: Granularity = "day"
+    question: str,
+    passages: list[Passage],
+    granularity: Granularity = "day",
+    terms: QuestionTerms | None = None,
 ) -> DatedEvidence | None:
     """The date of the best-matching event sentence, or None when no clear winner exists.
-    `granularity` other than "day" dates it by month or year, for any question."""
+    `granularity` other than "day" dates it by month or year, for any question; `terms`: the
+    question's, when the caller has them already."""
     if granularity == "day" and not is_date_question(question):
         return None
-    terms = QuestionTerms.of(question)
+    if terms is None:
+        terms = QuestionTerms.of(question)
     if terms.total == 0:
         return None
     # An acronym an article spells out in another of its passages ("BRI") counts as its words.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from datetime import date
@@ -51,6 +52,22 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._vectors: dict[str, list[float]] = {}
 
+    def for_question(self, stored: int) -> HybridRetriever:
+        """This retriever for the searches of one question: the keyword index is brought in
+        step with the store now, from `stored` (the store's count, just read by the caller),
+        instead of at each search; a question searches up to three times."""
+        self._bring_in_step(stored)
+        view = copy.copy(self)  # shares the index, the locks and the query-vector cache
+        view._watch_store = False
+        return view
+
+    def _bring_in_step(self, stored: int | None = None) -> None:
+        if self._watch_store and self._repairing.acquire(blocking=False):
+            try:
+                bring_in_step(self.keyword, self._store, logging.INFO, stored)
+            finally:
+                self._repairing.release()
+
     def _index(self) -> KeywordIndex:
         # Writes through this host's store reach the index too (`KeywordIndexedStore`); another
         # host writing to a shared Chroma server does not, and shows as a changed count. A
@@ -58,11 +75,7 @@ class HybridRetriever:
         # One thread mends; the others search the index as it is rather than wait. Without
         # `watch_store` (an on-disk store only this host writes) the check is skipped: Chroma's
         # count() alone took 26 ms at 100k chunks.
-        if self._watch_store and self._repairing.acquire(blocking=False):
-            try:
-                bring_in_step(self.keyword, self._store, logging.INFO)
-            finally:
-                self._repairing.release()
+        self._bring_in_step()
         return self.keyword
 
     def unknown_names(self, question: str) -> list[str]:

@@ -27,11 +27,14 @@ class Repair:
 
 
 def bring_in_step(
-    index: KeywordIndex, store: VectorStore, level: int = logging.WARNING
+    index: KeywordIndex,
+    store: VectorStore,
+    level: int = logging.WARNING,
+    stored: int | None = None,
 ) -> Repair | None:
     """None when the counts agree (nothing read beyond them); else what was mended, logged at
-    `level`."""
-    if index.count() == store.count():
+    `level`. `stored`: the store's count when the caller has just read it (one round trip)."""
+    if index.count() == (store.count() if stored is None else stored):
         return None
     started = time.perf_counter()
     # The index first, then the store: a chunk another worker writes in between is in the

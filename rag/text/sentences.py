@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A candidate break: . ! or ? (optionally closed by a quote or bracket) then whitespace and an
 # opening capital, digit, quote or bracket.
@@ -45,9 +46,26 @@ class Span:
     paragraph_start: bool
 
 
+# Texts up to this long (a chunk, 800 characters by default; not a whole article being chunked)
+# keep their split: sentence matching, the date solver and citation checks each ask for the
+# sentences of the same retrieved chunks, so one question splits each chunk once.
+_KEPT_MAX_CHARS = 4000
+_KEPT_TEXTS = 4096
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Sentence spans of text[start:end], trimmed of surrounding whitespace."""
-    end = len(text) if end is None else end
+    if start == 0 and end is None and len(text) <= _KEPT_MAX_CHARS:
+        return list(_kept_spans(text))
+    return _split(text, start, len(text) if end is None else end)
+
+
+@lru_cache(maxsize=_KEPT_TEXTS)
+def _kept_spans(text: str) -> tuple[Span, ...]:
+    return tuple(_split(text, 0, len(text)))
+
+
+def _split(text: str, start: int, end: int) -> list[Span]:
     spans: list[Span] = []
     para_start = start
     for para_end in [m.start() for m in _PARAGRAPH.finditer(text, start, end)] + [end]:

@@ -1,0 +1,154 @@
+"""The one value the answer steps read and write: a question, analysed once, and its evidence.
+
+`AnswerContext` is built once per question by `RagService`. The question's analysis (terms,
+answer kind, time scope) is computed once, on first use after the step that provides its input,
+and handed to every later step as typed values; no step re-parses the question. Sentence
+splitting of a chunk is shared the same way (`rag.text.sentences` keeps each chunk's split), so
+the several checks that look at one chunk's sentences split it once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from rag.answer.answerability import AnalysedQuestion
+from rag.answer.time_scope import TimeScope
+from rag.cancellation import Cancellation
+from rag.citations import Verified
+from rag.llm.base import ChatModel, UsageMeter
+from rag.matching import QuestionTerms, SentenceMatch
+from rag.prompts import Prompts
+from rag.retrieval.hybrid import HybridRetriever
+from rag.store.base import VectorStore
+from rag.types import Answer, Filters, Passage, Turn
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """The knobs of answering (`Settings.retrieval` / `Settings.llm`, via `RagService`)."""
+
+    top_k: int = 4  # passages in the several-passage prompt
+    focus_pool: int = 16  # passages searched for the one sentence that answers
+    excerpt_chars: int = 0  # per-passage prompt budget; 0 = whole chunks
+    max_tokens: int = 320
+    temperature: float = 0.0
+
+
+@dataclass(frozen=True)
+class AnswerParts:
+    """What the steps call out to: the store, retrieval, the (lazily loaded) model, prompts."""
+
+    store: VectorStore
+    retriever: HybridRetriever
+    llm: Callable[[], ChatModel]
+    prompts: Prompts
+    settings: AnswerSettings
+
+
+@dataclass
+class AnswerContext:
+    """One question on its way to an answer. Steps fill it in order (`pipeline.STEPS`); a step
+    that settles the answer calls `finish`, and only the checks every answer gets run after."""
+
+    question: str  # as asked, stripped
+    history: list[Turn]
+    filters: Filters | None
+    as_of: date | None
+    parts: AnswerParts
+    meter: UsageMeter
+    cancel: Cancellation | None = None
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    # rewrite_follow_up
+    standalone: str = ""
+    # retrieve_in_scope
+    scope: TimeScope | None = None
+    pool: list[Passage] = field(default_factory=list)  # the wider pool sentences are matched in
+    passages: list[Passage] = field(default_factory=list)  # the prompt's, then the cited ones
+    # compute_in_code: when generating began (the `generate_s` timing)
+    generating_since: float = 0.0
+    # pick_focus
+    matches: list[SentenceMatch] = field(default_factory=list)
+    focus: int | None = None  # pool index of the passage whose sentence answers
+    newest: int | None = None  # pool index of the newest answering article ("latest")
+    quotable: list[SentenceMatch] = field(default_factory=list)
+    # draft_answer and after
+    verified: Verified | None = None
+    quoted: Verified | None = None  # set when the answer is a quote from a source sentence
+    declined: bool = False  # the draft did not answer and no sentence could be quoted
+    # finish
+    answer: Answer | None = None
+    _articles: dict[str, str] = field(default_factory=dict)
+
+    # --- the question, analysed once -------------------------------------------------------
+
+    @cached_property
+    def terms(self) -> QuestionTerms:
+        """The standalone question's weighted words (prompt excerpts, the date solver)."""
+        return QuestionTerms.of(self._standalone())
+
+    @cached_property
+    def match_terms(self) -> QuestionTerms:
+        """The words sentences are matched on: time phrases left out, since retrieval already
+        holds to the period and no answering sentence needs to say "latest"."""
+        scope = self.time_scope
+        return QuestionTerms.of(scope.stripped) if scope.found else self.terms
+
+    @cached_property
+    def analysed(self) -> AnalysedQuestion:
+        return AnalysedQuestion.of(self._standalone())
+
+    @property
+    def time_scope(self) -> TimeScope:
+        if self.scope is None:
+            raise RuntimeError("the time scope is set by the retrieve_in_scope step")
+        return self.scope
+
+    @property
+    def so_far(self) -> Verified:
+        if self.verified is None:
+            raise RuntimeError("the draft is set by the draft_answer step")
+        return self.verified
+
+    def _standalone(self) -> str:
+        if not self.standalone:
+            raise RuntimeError("the standalone question is set by the rewrite_follow_up step")
+        return self.standalone
+
+    # --- passages ---------------------------------------------------------------------------
+
+    def article_text(self, passage: Passage) -> str:
+        """The whole article a passage is from, read from the store once per question."""
+        doc_id = passage.chunk.doc_id
+        if doc_id not in self._articles:
+            chunks = self.parts.store.chunks(doc_id)
+            self._articles[doc_id] = "\n".join(c.text for c in chunks)
+        return self._articles[doc_id]
+
+    def include(self, chunk_ids: set[str]) -> None:
+        """Add the pool's passages with these chunk ids to the answer's passages (what it cites
+        must be among them), keeping their order."""
+        self.passages += [
+            p for p in self.pool if p.chunk.chunk_id in chunk_ids and p not in self.passages
+        ]
+
+    # --- the end ----------------------------------------------------------------------------
+
+    def finish(self, verified: Verified) -> None:
+        """Settle the answer: the remaining steps are skipped, except the checks every answer
+        gets (`pipeline.on_every_answer`)."""
+        self.timings["total_s"] = time.perf_counter() - self.started
+        self.answer = Answer(
+            text=verified.text,
+            citations=verified.citations,
+            passages=self.passages,
+            answered=verified.answered,
+            standalone_question=self.standalone,
+            timings=self.timings,
+            notes=self.notes + verified.notes,
+        )

@@ -1,0 +1,1 @@
+"""The answer path's steps, one per file; `rag.answer.pipeline.STEPS` is their order."""

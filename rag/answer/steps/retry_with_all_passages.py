@@ -1,0 +1,28 @@
+"""When nothing answered from the focused passage, draft once more from the top k; else refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rag.answer.answerability import adds_answer
+from rag.answer.context import AnswerContext
+from rag.answer.draft import draft
+from rag.answer.events import Token
+from rag.citations import REFUSAL_TEXT, Verified
+
+
+def retry_with_all_passages(ctx: AnswerContext) -> Iterator[Token]:
+    """Runs only when `fall_back_to_quote` found nothing to quote. A draft from the one focused
+    passage is retried with the several-passage prompt; a draft that already had every passage
+    becomes the plain refusal. One call remains the norm: this is the exception."""
+    if not ctx.declined:
+        return
+    verified = ctx.so_far
+    if ctx.focus is None:
+        ctx.verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+        return
+    verified = yield from draft(ctx, ctx.passages)
+    if verified.answered and not adds_answer(ctx.analysed, verified.text):
+        ctx.notes.append(f"the draft adds nothing to the question: {verified.text!r}")
+        verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+    ctx.verified = verified

@@ -1,0 +1,42 @@
+"""Rewrite a follow-up into a question that retrieval can answer on its own."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from rag.answer.context import AnswerContext
+from rag.answer.events import Token
+from rag.types import Message
+
+REWRITE_MAX_TOKENS = 80
+
+
+def rewrite_follow_up(ctx: AnswerContext) -> Iterable[Token]:
+    """Sets `ctx.standalone`: the question itself without history; else the model's rewrite
+    from the user's own earlier questions, so a wrong earlier answer does not carry into this
+    one (the prompt shows no model answers)."""
+    ctx.standalone = _standalone(ctx)
+    return ()
+
+
+def _standalone(ctx: AnswerContext) -> str:
+    question, history = ctx.question, ctx.history
+    if not history:
+        return question
+    t = time.perf_counter()
+    prompt = ctx.parts.prompts.render("condense_question", history=history, question=question)
+    text = "".join(
+        ctx.meter.stream(
+            ctx.parts.llm(),
+            [Message("user", prompt)],
+            max_tokens=REWRITE_MAX_TOKENS,
+            cancel=ctx.cancel,
+        )
+    )
+    ctx.timings["condense_s"] = time.perf_counter() - t
+    rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
+    if not rewritten or len(rewritten) > 4 * len(question) + 200:
+        # An unusable rewrite: fall back to the last question plus this one for retrieval.
+        return f"{history[-1].question} {question}"
+    return rewritten
