@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from rag.conversations import ConversationStore, SqliteConversationStore
 from rag.embeddings.base import Embedder
@@ -11,6 +12,7 @@ from rag.ingest import Ingestor
 from rag.llm.base import ChatModel
 from rag.locks import FileWriteLock, WriteLock
 from rag.prompts import Prompts
+from rag.retrieval.base import Retriever
 from rag.retrieval.hybrid import HybridRetriever
 from rag.retrieval.indexed_store import KeywordIndexedStore
 from rag.retrieval.keyword import KeywordIndex
@@ -127,9 +129,14 @@ def build_write_lock(s: Settings) -> WriteLock:
 
 
 def build_service(
-    s: Settings, *, llm: ChatModel | None = None, embedder: Embedder | None = None
+    s: Settings,
+    *,
+    llm: ChatModel | None = None,
+    embedder: Embedder | None = None,
+    retriever: Callable[[VectorStore, Embedder], Retriever] | None = None,
 ) -> RagService:
-    """A ready service; pass `llm` or `embedder` to swap in fakes or shared instances."""
+    """A ready service; pass `llm` or `embedder` to swap in fakes or shared instances, and
+    `retriever` to build another `Retriever` over the store and embedder (default: hybrid)."""
     embedder = embedder or build_embedder(s)
     vectors = build_store(s, embedder)  # first: its errors say what is wrong with the data dir
     keyword = build_keyword_index(s)
@@ -139,18 +146,22 @@ def build_service(
     bring_in_step(keyword, store, logging.INFO)
     # Only a Chroma server can change under us (another host's upload); an on-disk store is
     # written through this host's index alone.
-    retriever = HybridRetriever(
-        store,
-        embedder,
-        keyword,
-        s.retrieval.candidates,
-        s.retrieval.rrf_k,
-        watch_store=s.store.host is not None,
+    chosen: Retriever = (
+        retriever(store, embedder)
+        if retriever is not None
+        else HybridRetriever(
+            store,
+            embedder,
+            keyword,
+            s.retrieval.candidates,
+            s.retrieval.rrf_k,
+            watch_store=s.store.host is not None,
+        )
     )
     ingestor = Ingestor(store, embedder, s.chunking.max_chars, s.chunking.overlap_chars)
     return RagService(
         store=store,
-        retriever=retriever,
+        retriever=chosen,
         ingestor=ingestor,
         llm=(lambda: llm) if llm is not None else (lambda: build_llm(s)),
         prompts=Prompts(s.prompts_dir),

@@ -22,7 +22,7 @@ from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel, UsageMeter
 from rag.prompts import Prompts
 from rag.questions import EMPTY_QUESTION, is_blank
-from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.base import Retriever
 from rag.store.base import StoredDocument, VectorStore
 from rag.types import Answer, Document, Filters, Message, Passage, Turn
 
@@ -42,7 +42,7 @@ class RagService:
     def __init__(
         self,
         store: VectorStore,
-        retriever: HybridRetriever,
+        retriever: Retriever,
         ingestor: Ingestor,
         llm: Callable[[], ChatModel],
         prompts: Prompts,

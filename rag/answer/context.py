@@ -22,7 +22,7 @@ from rag.citations import Verified
 from rag.llm.base import ChatModel, UsageMeter
 from rag.matching import QuestionTerms, SentenceMatch
 from rag.prompts import Prompts
-from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.base import Retriever
 from rag.store.base import VectorStore
 from rag.types import Answer, Filters, Passage, Turn
 
@@ -43,7 +43,7 @@ class AnswerParts:
     """What the steps call out to: the store, retrieval, the (lazily loaded) model, prompts."""
 
     store: VectorStore
-    retriever: HybridRetriever
+    retriever: Retriever
     llm: Callable[[], ChatModel]
     prompts: Prompts
     settings: AnswerSettings

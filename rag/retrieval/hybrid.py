@@ -6,7 +6,6 @@ import copy
 import logging
 import threading
 from datetime import date
-from typing import Protocol
 
 from rag.embeddings.base import Embedder
 from rag.matching import unknown_names
@@ -17,12 +16,6 @@ from rag.store.base import VectorStore
 from rag.types import Filters, Passage
 
 _VECTOR_CACHE = 8  # query embeddings kept (oldest dropped first)
-
-
-class Retriever(Protocol):
-    """Returns the passages most likely to answer a query, best first."""
-
-    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]: ...
 
 
 class HybridRetriever:
