@@ -6,7 +6,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -583,23 +584,34 @@ def test_mention_through_the_http_api_app(
 # --- overload -------------------------------------------------------------------------------
 
 
-def _blocking_model(release: threading.Event) -> FakeChatModel:
+@dataclass
+class HeldModel:
+    """A model that answers only once `release` is set, in a server that takes one question."""
+
+    llm: FakeChatModel
+    release: threading.Event
+
+
+@pytest.fixture
+def held(settings: Settings) -> Iterator[HeldModel]:
+    settings.api.max_pending_questions = 1
+    release = threading.Event()
+
     def slow_model(messages: Sequence[Message]) -> str:
         release.wait(timeout=30)
         return LENDING_ANSWER
 
-    return FakeChatModel(slow_model)
+    yield HeldModel(FakeChatModel(slow_model), release)
+    release.set()
 
 
 def test_a_question_beyond_the_bound_gets_a_busy_reply_at_once_not_a_place_in_a_queue(
     serve: Callable[[RagService], SlackSender],
     service_for: Callable[..., RagService],
-    settings: Settings,
+    held: HeldModel,
     fake_slack: FakeSlack,
 ) -> None:
-    settings.api.max_pending_questions = 1
-    release = threading.Event()
-    llm = _blocking_model(release)
+    llm, release = held.llm, held.release
     slack = serve(service_for(llm))
     _, first = slack.mention(f"{MENTION} {LENDING_QUESTION}", channel="C1")
     second_ts, second = slack.mention(f"{MENTION} {LENDING_QUESTION}", channel="C2")
@@ -629,12 +641,11 @@ def test_a_question_beyond_the_bound_gets_a_busy_reply_at_once_not_a_place_in_a_
 def test_ignored_messages_take_no_place_in_line(
     serve: Callable[[RagService], SlackSender],
     service_for: Callable[..., RagService],
-    settings: Settings,
+    held: HeldModel,
     fake_slack: FakeSlack,
 ) -> None:
-    settings.api.max_pending_questions = 1
-    release = threading.Event()
-    slack = serve(service_for(_blocking_model(release)))
+    release = held.release
+    slack = serve(service_for(held.llm))
     _, channel_message = slack.dm("just chatting", channel="C9", channel_type="channel")
     _, question = slack.dm(LENDING_QUESTION, channel="D3")
     try:
@@ -649,13 +660,15 @@ def test_ignored_messages_take_no_place_in_line(
 
 
 def test_slack_and_the_chat_api_share_one_bound(
-    settings: Settings, service_for: Callable[..., RagService], fake_slack: FakeSlack
+    settings: Settings,
+    service_for: Callable[..., RagService],
+    held: HeldModel,
+    fake_slack: FakeSlack,
 ) -> None:
     from api.app import create_app
 
-    settings.api.max_pending_questions = 1
-    release = threading.Event()
-    with TestClient(create_app(settings, service_for(_blocking_model(release)))) as client:
+    release = held.release
+    with TestClient(create_app(settings, service_for(held.llm))) as client:
         slack = SlackSender("/slack/events", client.post, fake_slack)
         _, payload = slack.mention(f"{MENTION} {LENDING_QUESTION}")
         try:
