@@ -127,6 +127,9 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     # Every model call this answer took (rewrite, draft, retry); zero when code answered alone.
     usage: TokenUsage = field(default_factory=TokenUsage)
+    # The question took for granted what the articles do not say ("Why did X resign?"), and
+    # the answer says so and what they do say; `answered` is False, as for a decline.
+    corrected: bool = False
 
 
 Role = Literal["system", "user", "assistant"]
