@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from eval.contenders import followup_query
+from rag.answer.prompts import Prompts
 from rag.documents.loader import iter_article_paths, load_document
 from rag.embeddings.base import Embedder
 from rag.errors import DocumentError
 from rag.llm.base import ChatModel
-from rag.prompts import Prompts
 from rag.store.chroma import ChromaStore
 from rag.types import Answer, Chunk, Citation, Filters, Message, Passage, Turn
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from eval.corpus import Article
 from eval.dataset import EvalQuestion
 from eval.metrics import matched_groups
-from rag.documents.dates import annotate, find_dates
-from rag.facts import Evidence, claim_facts
-from rag.retrieval.text import tokens
+from rag.text.dates import annotate, find_dates
+from rag.text.facts import Evidence, claim_facts
+from rag.text.words import tokens
 from rag.types import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")

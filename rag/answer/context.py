@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from rag.answer.answerability import AnalysedQuestion
-from rag.answer.time_scope import TimeScope
+from rag.answer.compose.verify import Verified
+from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.prompts import Prompts
+from rag.answer.question.analysis import AnalysedQuestion
 from rag.cancellation import Cancellation
-from rag.citations import Verified
 from rag.llm.base import ChatModel, UsageMeter
-from rag.matching import QuestionTerms, SentenceMatch
-from rag.prompts import Prompts
 from rag.retrieval.base import Retriever
 from rag.store.base import VectorStore
+from rag.text.terms import QuestionTerms
+from rag.text.time_phrases import TimeScope
 from rag.types import Answer, Filters, Passage, Turn
 
 

@@ -8,12 +8,12 @@ from collections.abc import Iterable
 import pytest
 
 from rag.answer import pipeline
+from rag.answer.compose.verify import Verified
 from rag.answer.context import AnswerContext
 from rag.answer.events import Final, Token, final_answer
 from rag.answer.steps.drop_deleted_sources import drop_deleted_sources
-from rag.citations import Verified
-from rag.matching import QuestionTerms
 from rag.text import sentences
+from rag.text.terms import QuestionTerms
 from tests.unit.answer_context import ASTANA, BEIJING, WEATHER, cite, context, model, passage
 
 ANSWER = "Xi and Putin met on 3 July 2024 in Astana [1]."

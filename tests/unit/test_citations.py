@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from rag.citations import REFUSAL_TEXT, verify_answer
+from rag.answer.compose.verify import REFUSAL_TEXT, verify_answer
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
-from rag.facts import Evidence, claim_facts
+from rag.text.facts import Evidence, claim_facts
 from rag.types import Chunk, Passage
 from tests.conftest import ASTANA, BRI, CORPUS
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.answer.date_arithmetic import days_between
+from rag.answer.compose.date_arithmetic import days_between
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
-from rag.facts import Evidence, claim_facts
+from rag.text.facts import Evidence, claim_facts
 from rag.types import Passage
 from tests.conftest import ASTANA, CORPUS
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from rag.answer.answerability import AnalysedQuestion
-from rag.answer.figures import figures, reconcile
-from rag.answer.latest import attribute, newest_answering
-from rag.citations import verify_answer
-from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
+from rag.answer.compose.figures import figures, reconcile
+from rag.answer.compose.verify import verify_answer
+from rag.answer.evidence.latest import attribute, newest_answering
+from rag.answer.evidence.matching import SentenceMatch, sentence_matches
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.terms import QuestionTerms
 from rag.types import Chunk, Passage
 
 QUESTION = "How many seats did the DUP win in the Northern Ireland assembly election?"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.answer.answerability import AnalysedQuestion
-from rag.answer.quote_fallback import quote_answer
-from rag.matching import QuestionTerms, sentence_matches
+from rag.answer.compose.quote import quote_answer
+from rag.answer.evidence.matching import sentence_matches
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.terms import QuestionTerms
 from rag.types import Chunk, Passage
 
 TEXT = (

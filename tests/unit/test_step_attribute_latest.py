@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verify import Verified
 from rag.answer.steps.attribute_latest import attribute_latest
-from rag.citations import Verified
 from rag.types import Passage
 from tests.unit.answer_context import ASTANA, cite, passage, retrieved
 

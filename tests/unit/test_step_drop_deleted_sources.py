@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answer.compose.verify import Verified
 from rag.answer.steps.drop_deleted_sources import drop_deleted_sources
 from rag.answer.steps.finish_answer import finish_answer
-from rag.citations import Verified
 from tests.unit.answer_context import ASTANA, BEIJING, cite, passage, retrieved
 
 

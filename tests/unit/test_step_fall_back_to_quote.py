@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verify import REFUSAL_TEXT, Verified
 from rag.answer.steps.fall_back_to_quote import fall_back_to_quote
 from rag.answer.steps.pick_focus import pick_focus
-from rag.citations import REFUSAL_TEXT, Verified
 from tests.unit.answer_context import ASTANA, WEATHER, passage, retrieved
 
 DECLINED = Verified(REFUSAL_TEXT, [], answered=False, notes=["model declined"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verify import Verified
 from rag.answer.steps.finish_answer import finish_answer
-from rag.citations import Verified
 from tests.unit.answer_context import ASTANA, BEIJING, cite, passage, retrieved
 
 

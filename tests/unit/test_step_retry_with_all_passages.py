@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verify import REFUSAL_TEXT, Verified
 from rag.answer.steps.retry_with_all_passages import retry_with_all_passages
-from rag.citations import REFUSAL_TEXT, Verified
 from tests.unit.answer_context import ASTANA, BEIJING, model, passage, retrieved
 
 DECLINED = Verified(REFUSAL_TEXT, [], answered=False, notes=["first draft"])

@@ -1,7 +1,7 @@
 from datetime import date
 
-from rag.answer.still_stored import keep_stored
-from rag.citations import REFUSAL_TEXT
+from rag.answer.compose.still_stored import keep_stored
+from rag.answer.compose.verify import REFUSAL_TEXT
 from rag.types import Answer, Chunk, Citation, Passage
 
 

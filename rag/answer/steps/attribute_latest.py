@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.answer.latest import attribute
+from rag.answer.evidence.latest import attribute
 
 
 def attribute_latest(ctx: AnswerContext) -> Iterable[Token]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from rag.answer.computed import computed_answer
+from rag.answer.compose.computed import computed_answer
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rag.answer.compose.verify import REFUSAL_TEXT, Verified
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.citations import REFUSAL_TEXT, Verified
 
 
 def refuse_unknown_names(ctx: AnswerContext) -> Iterable[Token]:

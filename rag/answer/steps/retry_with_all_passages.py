@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rag.answer.answerability import adds_answer
+from rag.answer.compose.draft import draft
+from rag.answer.compose.verify import REFUSAL_TEXT, Verified
 from rag.answer.context import AnswerContext
-from rag.answer.draft import draft
 from rag.answer.events import Token
-from rag.citations import REFUSAL_TEXT, Verified
+from rag.answer.evidence.answerability import adds_answer
 
 
 def retry_with_all_passages(ctx: AnswerContext) -> Iterator[Token]:

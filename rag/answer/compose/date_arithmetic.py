@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.citations import Verified
-from rag.date_answers import DatedEvidence, solve
-from rag.documents.dates import format_day
+from rag.answer.compose.verify import Verified
+from rag.answer.evidence.date_solver import DatedEvidence, solve
+from rag.text.dates import format_day
 from rag.types import Citation, Passage
 
 _BETWEEN = re.compile(

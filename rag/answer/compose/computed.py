@@ -1,6 +1,6 @@
 """Questions code answers without the model: the gap between two dates, and a date asked for.
 
-The date solver already overrides whatever day the model writes (`date_answers.apply`), so for
+The date solver already overrides whatever day the model writes (`date_solver.apply`), so for
 a question it dates with a clear winner the model call only costs time: the answer is the
 solved day, month or year, then the sentence that states it, quoted and cited. A question the
 solver finds no clear winner for goes to the model as before.
@@ -8,10 +8,10 @@ solver finds no clear winner for goes to the model as before.
 
 from __future__ import annotations
 
-from rag.answer.date_arithmetic import days_between
-from rag.answer.quote_fallback import dated_answer
-from rag.citations import Verified
-from rag.date_answers import solve_asked
+from rag.answer.compose.date_arithmetic import days_between
+from rag.answer.compose.quote import dated_answer
+from rag.answer.compose.verify import Verified
+from rag.answer.evidence.date_solver import solve_asked
 from rag.types import Passage
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.answer.answerability import AnalysedQuestion, best_quotable
-from rag.citations import Verified, normalise_days
-from rag.date_answers import DatedEvidence
-from rag.documents.dates import find_dates, format_day
-from rag.matching import SentenceMatch
+from rag.answer.compose.verify import Verified, normalise_days
+from rag.answer.evidence.answerability import best_quotable
+from rag.answer.evidence.date_solver import DatedEvidence
+from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.dates import find_dates, format_day
 from rag.types import Chunk, Citation, Passage
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.answer.roles import RoleClaim, role_claims
-from rag.documents.dates import MONTHS, find_dates, format_day
-from rag.facts import Evidence, Facts, claim_facts
-from rag.retrieval.text import tokens
+from rag.text.dates import MONTHS, find_dates, format_day
+from rag.text.facts import Evidence, Facts, claim_facts
+from rag.text.roles import RoleClaim, role_claims
 from rag.text.sentences import sentence_spans, split_sentences
+from rag.text.words import tokens
 from rag.types import Citation, Passage
 
 REFUSAL_MARKER = "NOT IN ARTICLES"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from rag.answer.answerability import MIN_QUOTE_COVERAGE, AnalysedQuestion, adds_answer
-from rag.citations import Verified
-from rag.documents.dates import format_day
-from rag.matching import SentenceMatch
+from rag.answer.compose.verify import Verified
+from rag.answer.evidence.answerability import MIN_QUOTE_COVERAGE, adds_answer
+from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.dates import format_day
 from rag.types import Chunk, Passage
 
 _MARKER_GROUP = re.compile(r"\s*((?:\[\d+\])+)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.citations import REFUSAL_TEXT
+from rag.answer.compose.verify import REFUSAL_TEXT
 from rag.types import Answer
 
 # How `verify_answer` writes markers: "[1]", "[1][3]", just before the sentence's full stop.

@@ -13,68 +13,15 @@ read as a disagreement.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from rag.answer.answerability import AnalysedQuestion
-from rag.answer.latest import answering, outlet_name
-from rag.citations import Verified
-from rag.documents.dates import MONTHS, WEEKDAYS, find_dates
-from rag.matching import SentenceMatch
-from rag.retrieval.text import STOPWORDS, lemma
+from rag.answer.compose.verify import Verified
+from rag.answer.evidence.latest import answering, outlet_name
+from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.numbers import Figure, figures
 from rag.types import Citation, Passage
 
-_WORD_VALUES = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
-_FIGURE = re.compile(
-    r"(?<![\w.,$€£])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
-    + "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
-    + r")(?:\s+(?P<scale>thousand|million|billion))?\s+(?P<unit>[A-Za-z][a-z-]{2,})\b",
-    re.IGNORECASE,
-)
 _MARKER_GROUP = re.compile(r"\s*((?:\[\d+\])+)")
-_YEAR = re.compile(r"1[89]\d\d|20\d\d|2100")
-_CALENDAR = frozenset(w.lower() for w in (*MONTHS, *WEEKDAYS))
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A count of something: "six planes" is (6, "plane"), written "six"."""
-
-    value: float
-    unit: str  # the noun's lemma
-    written: str  # the number as the text has it
-    start: int
-    end: int
-
-
-def figures(text: str, units: frozenset[str] | None = None) -> list[Figure]:
-    """Numbers followed by a noun; only nouns in `units` when given. Dates are no counts:
-    "4 March" and "the 2017 election" give none."""
-    masked = list(text)
-    for mention in find_dates(text, None):
-        masked[mention.start : mention.end] = " " * (mention.end - mention.start)
-    out = []
-    for m in _FIGURE.finditer("".join(masked)):
-        unit = lemma(m["unit"].lower())
-        if m["unit"].lower() in STOPWORDS or (units is not None and unit not in units):
-            continue
-        if m["unit"].lower() in _CALENDAR or _YEAR.fullmatch(m["num"]):
-            continue
-        raw = m["num"].lower()
-        value = float(_WORD_VALUES[raw]) if raw in _WORD_VALUES else float(raw.replace(",", ""))
-        if m["scale"]:
-            value *= _SCALES[m["scale"].lower()]
-        # "Five planes" opens a sentence; quoted mid-sentence it is "five".
-        number = raw if raw in _WORD_VALUES else m["num"]
-        written = number + (f" {m['scale']}" if m["scale"] else "")
-        out.append(Figure(value, unit, written, m.start(), m.end()))
-    return out
 
 
 def reconcile(

@@ -14,14 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rag.documents.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
-from rag.matching import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
+from rag.answer.question.analysis import is_date_question
+from rag.text.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
 from rag.text.sentences import sentence_spans
+from rag.text.terms import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
 from rag.types import Passage
 
-DATE_QUESTION = re.compile(
-    r"^\s*(?:on\s+|in\s+)?(?:what|which)\s+(?:exact\s+)?(?:date|day)\b|^\s*when\b", re.IGNORECASE
-)
 _WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
 # "In which month and year …", "In what year …": the answer is a period, not a day.
 _MONTH_QUESTION = re.compile(r"\b(?:what|which)\s+month\b", re.IGNORECASE)
@@ -54,10 +52,6 @@ class DatedEvidence:
 
     def quote(self, text: str) -> str:
         return text[self.start : self.end] if self.end > self.start else self.sentence
-
-
-def is_date_question(question: str) -> bool:
-    return bool(DATE_QUESTION.search(question))
 
 
 def asked_granularity(question: str) -> Granularity | None:
@@ -145,15 +139,11 @@ def _candidates(
             start = spans[k - 1].start
         if day is not None:
             score = score_sentence(text, terms, spelled)
-            has_event = bool(events) and score_sentence(text, _only(terms, events)) > 0
+            has_event = bool(events) and score_sentence(text, terms.only(events)) > 0
             out.append(
                 DatedEvidence(index, day, text, score, start, span.end, has_event, granularity)
             )
     return out
-
-
-def _only(terms: QuestionTerms, keys: set[str]) -> QuestionTerms:
-    return QuestionTerms({k: terms.weights[k] for k in keys}, terms.proper & keys)
 
 
 def _single(text: str, anchor: date | None, granularity: Granularity) -> date | None:
