@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from rag.answer.compose.verify import Verified
+from rag.answer.compose.render import render
+from rag.answer.compose.verified import Verified
+from rag.answer.evidence.date_solver import DatedQuestion
 from rag.answer.evidence.matching import SentenceMatch
 from rag.answer.prompts import Prompts
 from rag.answer.question.analysis import AnalysedQuestion
@@ -101,6 +103,11 @@ class AnswerContext:
         return QuestionTerms.of(scope.stripped) if scope.found else self.terms
 
     @cached_property
+    def dates(self) -> DatedQuestion:
+        """The date solver's findings for this question, each worked out once."""
+        return DatedQuestion(self._standalone(), self.terms)
+
+    @cached_property
     def analysed(self) -> AnalysedQuestion:
         return AnalysedQuestion.of(self._standalone())
 
@@ -141,14 +148,17 @@ class AnswerContext:
     # --- the end ----------------------------------------------------------------------------
 
     def finish(self, verified: Verified) -> None:
-        """Settle the answer: the remaining steps are skipped, except the checks every answer
-        gets (`pipeline.on_every_answer`)."""
+        """Settle the answer, rendered here once: the remaining steps are skipped, except the
+        checks every answer gets (`pipeline.on_every_answer`)."""
         self.timings["total_s"] = time.perf_counter() - self.started
+        rendered = render(verified.statements)
         self.answer = Answer(
-            text=verified.text,
-            citations=verified.citations,
+            text=rendered.text,
+            citations=rendered.citations,
+            statements=rendered.statements,
             passages=self.passages,
             answered=verified.answered,
+            corrected=verified.corrected,
             standalone_question=self.standalone,
             timings=self.timings,
             notes=self.notes + verified.notes,

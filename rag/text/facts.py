@@ -24,6 +24,17 @@ class Facts:
     def empty(self) -> bool:
         return not (self.numbers or self.days or self.months or self.years or self.month_names)
 
+    def each(self) -> list[Facts]:
+        """One `Facts` per fact: for backing each by a different passage."""
+        empty: frozenset = frozenset()
+        return (
+            [Facts(frozenset({n}), empty, empty, empty) for n in self.numbers]
+            + [Facts(empty, frozenset({d}), empty, empty) for d in self.days]
+            + [Facts(empty, empty, frozenset({m}), empty) for m in self.months]
+            + [Facts(empty, empty, empty, frozenset({y})) for y in self.years]
+            + [Facts(empty, empty, empty, empty, frozenset({m})) for m in self.month_names]
+        )
+
     def describe(self) -> str:
         parts = [f"{n:g}" for n in sorted(self.numbers)]
         parts += [d.isoformat() for d in sorted(self.days)]

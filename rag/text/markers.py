@@ -51,7 +51,8 @@ def cited_sentences(raw: str) -> list[CitedText]:
 
 
 def without_markers(text: str) -> str:
-    return " ".join(_MARKERS.sub(" ", text).split())
+    """The words of `text` with its markers taken out ("In Astana [1]." → "In Astana.")."""
+    return re.sub(r"\s+([.,;:!?)])", r"\1", " ".join(_MARKERS.sub(" ", text).split()))
 
 
 def markers(numbers: Iterable[int]) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rag.answer.compose.verify import Verified, verify_answer
+from rag.answer.compose.verified import Verified
+from rag.answer.compose.verify import verify_answer
 from rag.answer.steps.pick_focus import pick_focus
 from rag.answer.steps.reconcile_figures import reconcile_figures
 from rag.types import Passage

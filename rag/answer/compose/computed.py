@@ -10,17 +10,22 @@ from __future__ import annotations
 
 from rag.answer.compose.date_arithmetic import days_between
 from rag.answer.compose.quote import dated_answer
-from rag.answer.compose.verify import Verified
-from rag.answer.evidence.date_solver import solve_asked
+from rag.answer.compose.verified import Verified
+from rag.answer.evidence.date_solver import DatedQuestion
+from rag.text.terms import QuestionTerms
 from rag.types import Passage
 
 
-def computed_answer(question: str, passages: list[Passage]) -> Verified | None:
-    """The answer worked out in code from `passages`, or None to ask the model."""
+def computed_answer(
+    question: str, passages: list[Passage], dates: DatedQuestion | None = None
+) -> Verified | None:
+    """The answer worked out in code from `passages`, or None to ask the model. `dates`: the
+    question's date findings, when the caller keeps them."""
     between = days_between(question, passages)
     if between is not None:
         return between
-    dated = solve_asked(question, passages)
+    dates = dates or DatedQuestion(question, QuestionTerms.of(question))
+    dated = dates.asked(passages)
     if dated is None:
         return None
     verified = dated_answer(passages, dated)

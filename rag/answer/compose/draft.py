@@ -9,7 +9,8 @@ from collections.abc import Generator
 from contextlib import closing
 
 from rag.answer.compose.excerpts import trim_to_question
-from rag.answer.compose.verify import REFUSAL_MARKER, Verified, verify_answer
+from rag.answer.compose.verified import REFUSAL_MARKER, Verified
+from rag.answer.compose.verify import verify_answer
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
 from rag.answer.evidence import date_solver
@@ -23,7 +24,7 @@ def draft(
     code; returns what survived verification."""
     parts = ctx.parts
     settings = parts.settings
-    dated = date_solver.solve(ctx.standalone, passages, terms=ctx.terms)
+    dated = ctx.dates.solve(passages)
     excerpts = [
         trim_to_question(p.chunk.annotated, ctx.terms, settings.excerpt_chars) for p in passages
     ]

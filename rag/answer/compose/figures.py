@@ -3,7 +3,7 @@
 Outlets report the same event with different counts ("six planes" here, "five planes" there).
 After the answer is verified, each figure it states with a unit noun the question asks about
 ("How many planes ...?" -> "six planes") is looked up in the other sentences that answer the
-question. The same figure adds their citation; a different one adds, in code,
+question. The same figure adds their citation; a different one adds, in code, an aside:
 "(five according to DW [2])". Deliberately narrow: the unit noun must be in the question, the
 other sentence must name everything the question names and give exactly one figure for that
 unit, so two numbers for different things ("28 seats for the DUP, 27 for Sinn Féin") never
@@ -12,16 +12,13 @@ read as a disagreement.
 
 from __future__ import annotations
 
-import re
-
-from rag.answer.compose.verify import Verified
-from rag.answer.evidence.latest import answering, outlet_name
+from rag.answer.compose.attribution import outlet_name
+from rag.answer.compose.verified import Verified
+from rag.answer.evidence.latest import answering
 from rag.answer.evidence.matching import SentenceMatch
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.text.numbers import Figure, figures
-from rag.types import Citation, Passage
-
-_MARKER_GROUP = re.compile(r"\s*((?:\[\d+\])+)")
+from rag.types import Aside, Citation, Passage, Statement
 
 
 def reconcile(
@@ -33,20 +30,21 @@ def reconcile(
     newer_only: bool = False,
     agreeing: bool = True,
 ) -> Verified:
-    """Add the citations of answering sentences that agree on the answer's figure and a note
-    of those that give another one. `newer_only` (latest questions): an older article's
-    figure was superseded, not contradicted, so only articles as new as the cited one count.
-    `agreeing=False` leaves out the citations of those that agree (a quoted answer)."""
+    """Add the citations of answering sentences that agree on the answer's figure to the
+    statement that states it, and an aside for each that gives another one. `newer_only`
+    (latest questions): an older article's figure was superseded, not contradicted, so only
+    articles as new as the cited one count. `agreeing=False` leaves out the citations of those
+    that agree (a quoted answer)."""
     if not verified.answered or not verified.citations:
         return verified
     units = question.words  # lemmas, as `figures` gives units
-    stated = figures(verified.text, units)
-    if len({f.unit for f in stated}) != len(stated):
+    stated = [(i, f) for i, s in enumerate(verified.statements) for f in figures(s.text, units)]
+    if len({f.unit for _, f in stated}) != len(stated):
         return verified  # two figures of one unit in the answer: which is which is unclear
     cited_docs = {_doc_of(c, passages) for c in verified.citations}
     first_cited = passages_by_chunk(passages).get(verified.citations[0].chunk_id)
-    text, citations, notes = verified.text, list(verified.citations), list(verified.notes)
-    for figure in stated:
+    statements, notes = list(verified.statements), list(verified.notes)
+    for at, figure in stated:
         agree: list[Citation] = []
         differ: list[tuple[Figure, Citation, Passage]] = []
         seen_docs = set(cited_docs)
@@ -60,7 +58,7 @@ def reconcile(
             if len({f.value for f in theirs}) != 1:
                 continue
             seen_docs.add(passage.chunk.doc_id)
-            citation = _citation(passage, m)  # numbered below
+            citation = Citation.of(passage.chunk, m.start, m.end)
             if theirs[0].value == figure.value:
                 if agreeing:
                     agree.append(citation)
@@ -68,22 +66,19 @@ def reconcile(
                 differ.append((theirs[0], citation, passage))
         if not agree and not differ:
             continue
-        # Numbered in the order they appear in the text: agreeing markers, then the others.
-        renumbered = []
-        for c in [*agree, *(c for _, c, _ in differ)]:
-            renumbered.append(_numbered(c, len(citations) + len(renumbered) + 1))
-        agree_out = renumbered[: len(agree)]
-        differ_out = [
-            (f, c, p) for (f, _, p), c in zip(differ, renumbered[len(agree) :], strict=True)
-        ]
-        text = _insert(text, figure, agree_out, differ_out)
-        citations += renumbered
-        if differ_out:
+        statement = statements[at]
+        asides = tuple(
+            Aside(f"{f.written} according to {outlet_name(p.chunk)}", (c,)) for f, c, p in differ
+        )
+        statements[at] = Statement(
+            statement.text, statement.citations + tuple(agree), statement.asides + asides
+        )
+        if differ:
             notes.append(
                 f"sources differ on {figure.written} {figure.unit}: "
-                + ", ".join(f"{f.written} in {p.chunk.source}" for f, _, p in differ_out)
+                + ", ".join(f"{f.written} in {p.chunk.source}" for f, _, p in differ)
             )
-    return Verified(text, citations, verified.answered, notes)
+    return Verified(statements, verified.answered, notes)
 
 
 def passages_by_chunk(passages: list[Passage]) -> dict[str, Passage]:
@@ -98,37 +93,3 @@ def _doc_of(citation: Citation, passages: list[Passage]) -> str:
 def _older(passage: Passage, than: Passage) -> bool:
     mine, theirs = passage.chunk.date, than.chunk.date
     return mine is None or (theirs is not None and mine < theirs)
-
-
-def _citation(passage: Passage, m: SentenceMatch) -> Citation:
-    chunk = passage.chunk
-    lead = len(m.text) - len(m.text.lstrip())
-    quote = m.text.strip()
-    start = chunk.start + m.start + lead
-    end = start + len(quote)
-    return Citation(0, chunk.source, start, end, quote, chunk.date, chunk.chunk_id, chunk.title)
-
-
-def _numbered(c: Citation, n: int) -> Citation:
-    return Citation(n, c.source, c.start, c.end, c.quote, c.date, c.chunk_id, c.title)
-
-
-def _insert(
-    text: str,
-    figure: Figure,
-    agree: list[Citation],
-    differ: list[tuple[Figure, Citation, Passage]],
-) -> str:
-    """Agreeing markers join the figure's sentence's markers; the differing figures follow in
-    brackets: "Six planes were hit [1][2] (five according to DW [3])."."""
-    group = next((g for g in _MARKER_GROUP.finditer(text) if g.start() >= figure.end), None)
-    at = group.end() if group is not None else len(text.rstrip().rstrip(".!?"))
-    extra = "".join(f"[{c.n}]" for c in agree)
-    if differ:
-        others = "; ".join(
-            f"{f.written} according to {outlet_name(p.chunk)} [{c.n}]" for f, c, p in differ
-        )
-        extra += f" ({others})"
-    if group is None and agree:
-        extra = " " + extra
-    return text[:at] + extra + text[at:]

@@ -70,14 +70,38 @@ def asked_granularity(question: str) -> Granularity | None:
 def solve_asked(question: str, passages: list[Passage]) -> DatedEvidence | None:
     """`solve` at the granularity the question asks for; a "when" with no day in any answering
     sentence is answered by its month ("in February 2022")."""
-    granularity = asked_granularity(question)
-    if granularity is None:
-        return None
-    found = solve(question, passages, granularity)
-    last = re.split(r"(?<=\?)\s+", question.strip())[-1]
-    if found is None and granularity == "day" and _WHEN.search(last):
-        found = solve(question, passages, "month")
-    return found
+    return DatedQuestion(question, QuestionTerms.of(question)).asked(passages)
+
+
+class DatedQuestion:
+    """The date solver's findings for one question, each worked out once however many steps
+    ask: a question's date is solved over the pool (to answer in code, or to quote) and over
+    the prompt's passages (to repair the model's draft)."""
+
+    def __init__(self, question: str, terms: QuestionTerms) -> None:
+        self.question = question
+        self.terms = terms
+        self._found: dict[tuple[tuple[str, ...], Granularity], DatedEvidence | None] = {}
+
+    def solve(
+        self, passages: list[Passage], granularity: Granularity = "day"
+    ) -> DatedEvidence | None:
+        key = (tuple(p.chunk.chunk_id for p in passages), granularity)
+        if key not in self._found:
+            self._found[key] = solve(self.question, passages, granularity, self.terms)
+        return self._found[key]
+
+    def asked(self, passages: list[Passage]) -> DatedEvidence | None:
+        """At the granularity the question asks for; a "when" with no day in any answering
+        sentence is answered by its month ("in February 2022")."""
+        granularity = asked_granularity(self.question)
+        if granularity is None:
+            return None
+        found = self.solve(passages, granularity)
+        last = re.split(r"(?<=\?)\s+", self.question.strip())[-1]
+        if found is None and granularity == "day" and _WHEN.search(last):
+            found = self.solve(passages, "month")
+        return found
 
 
 def solve(

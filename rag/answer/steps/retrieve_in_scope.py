@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from rag.answer.compose.verify import REFUSAL_TEXT, Verified
+from rag.answer.compose.verified import refusal
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
 from rag.retrieval.scoped import retrieve_scoped
@@ -36,5 +36,5 @@ def retrieve_in_scope(ctx: AnswerContext) -> Iterable[Token]:
     ctx.passages = ctx.pool[: settings.top_k]
     ctx.timings["retrieve_s"] = time.perf_counter() - t
     if not ctx.passages:
-        ctx.finish(Verified(REFUSAL_TEXT, [], answered=False))
+        ctx.finish(refusal())
     return ()
