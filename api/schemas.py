@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rag.presenters import citation_to_dict, passage_to_dict
-from rag.questions import EMPTY_QUESTION, is_blank
 from rag.store.base import StoredDocument
+from rag.text.blank import EMPTY_QUESTION, is_blank
 from rag.types import Answer, Filters
 
 
@@ -57,7 +57,7 @@ class ChatIn(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, question: str) -> str:
-        # The service checks the same rule (rag.questions) for the CLI, Slack and OpenAI routes.
+        # The service checks the same rule (rag.text.blank) for the CLI, Slack and OpenAI routes.
         if is_blank(question):
             raise ValueError(EMPTY_QUESTION)
         return question

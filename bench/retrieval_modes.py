@@ -44,12 +44,12 @@ from bench.common import (
     table,
 )
 from bench.corpus import article, questions
+from rag.answer.prompts import Prompts
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import parse_document
 from rag.embeddings.base import Embedder
 from rag.ingest import Ingestor, embedding_text
 from rag.llm.fake import FakeChatModel
-from rag.prompts import Prompts
 from rag.retrieval.bm25 import BM25Index
 from rag.retrieval.hybrid import HybridRetriever
 from rag.service import RagService

@@ -15,18 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from eval.contenders import followup_query
+from rag.answer.prompts import Prompts
 from rag.documents.loader import iter_article_paths, load_document
 from rag.embeddings.base import Embedder
 from rag.errors import DocumentError
 from rag.llm.base import ChatModel
-from rag.prompts import Prompts
 from rag.store.chroma import ChromaStore
-from rag.types import Answer, Chunk, Citation, Filters, Message, Passage, Turn
+from rag.text.markers import cited_sentences
+from rag.types import Answer, Chunk, Citation, Filters, Message, Passage, Statement, Turn
 
 CHUNK_SIZE = 800
 CHUNK_OVERLAP = 200
 COLLECTION = "baseline"
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # What "say that you don't know" comes out as; the recipe has no refusal marker of its own.
 _DECLINE = re.compile(
     r"\b(?:don'?t|do not) know\b|not (?:in|provided in|mentioned in) the (?:context|passages)|"
@@ -113,9 +113,11 @@ class BaselineRAG:
         timings["generate_s"] = time.perf_counter() - t
         timings["total_s"] = time.perf_counter() - started
         text = "".join(pieces).strip()
+        citations, statements = cited(text, passages)
         return Answer(
             text=text,
-            citations=marker_citations(text, passages),
+            citations=citations,
+            statements=statements,
             passages=passages,
             answered=bool(text) and not _DECLINE.search(text),
             standalone_question=query,
@@ -156,15 +158,24 @@ def split_corpus(corpus: Path) -> list[Chunk]:
     return chunks
 
 
-def marker_citations(text: str, passages: Sequence[Passage]) -> list[Citation]:
-    """One citation per distinct in-range `[n]`, quoting the whole passage: the recipe has
-    nothing finer. Out-of-range markers get none and are scored as unsupported."""
-    numbers = dict.fromkeys(int(n) for group in _MARKER.findall(text) for n in group.split(","))
-    citations = []
-    for n in numbers:
-        if 1 <= n <= len(passages):
-            chunk = passages[n - 1].chunk
-            citations.append(
-                Citation(n, chunk.source, chunk.start, chunk.end, chunk.text, None, chunk.chunk_id)
-            )
-    return citations
+def cited(text: str, passages: Sequence[Passage]) -> tuple[list[Citation], list[Statement]]:
+    """The recipe's citations, one per distinct in-range `[n]` and quoting the whole passage
+    (it has nothing finer), and its sentences with the markers each carries. An out-of-range
+    marker points at nothing and is scored as unsupported."""
+    by_number: dict[int, Citation] = {}
+    statements = []
+    for part in cited_sentences(text):
+        cites = []
+        for n in part.numbers:
+            if n not in by_number:
+                by_number[n] = _passage_citation(n, passages)
+            cites.append(by_number[n])
+        statements.append(Statement(part.text, tuple(cites)))
+    return [c for c in by_number.values() if c.chunk_id], statements
+
+
+def _passage_citation(n: int, passages: Sequence[Passage]) -> Citation:
+    if not 1 <= n <= len(passages):
+        return Citation.dangling(n)
+    chunk = passages[n - 1].chunk
+    return Citation(n, chunk.source, chunk.start, chunk.end, chunk.text, None, chunk.chunk_id)

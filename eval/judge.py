@@ -11,8 +11,8 @@ from pathlib import Path
 
 from eval.dataset import EvalQuestion
 from eval.settings import EvalSettings
+from rag.answer.prompts import Prompts
 from rag.llm.base import ChatModel, complete
-from rag.prompts import Prompts
 from rag.types import Message
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"

@@ -25,11 +25,11 @@ from eval.judge import Judge
 from eval.provenance import git_state
 from eval.scoring import QuestionRecord, answer_record, error_record, retrieval_record
 from eval.store_cache import BUILT_MARKER
+from rag.answer.prompts import Prompts
 from rag.embeddings.base import Embedder
 from rag.errors import InvalidInput, RagError
 from rag.factory import build_embedder, build_llm, build_service
 from rag.llm.base import ChatModel
-from rag.prompts import Prompts
 from rag.service import RagService
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store.chroma import ChromaStore

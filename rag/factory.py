@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from rag.answer.prompts import Prompts
 from rag.conversations import ConversationStore, SqliteConversationStore
 from rag.embeddings.base import Embedder
 from rag.events import EventLedger
 from rag.ingest import Ingestor
 from rag.llm.base import ChatModel
 from rag.locks import FileWriteLock, WriteLock
-from rag.prompts import Prompts
 from rag.retrieval.base import Retriever
 from rag.retrieval.hybrid import HybridRetriever
 from rag.retrieval.indexed_store import KeywordIndexedStore

@@ -14,16 +14,16 @@ from pathlib import Path
 from rag.answer import pipeline
 from rag.answer.context import AnswerContext, AnswerParts, AnswerSettings
 from rag.answer.events import Final, StreamEvent, Token, final_answer
-from rag.answer.time_scope import retrieve_scoped
+from rag.answer.prompts import Prompts
 from rag.cancellation import Cancellation
 from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel, UsageMeter
-from rag.prompts import Prompts
-from rag.questions import EMPTY_QUESTION, is_blank
 from rag.retrieval.base import Retriever
+from rag.retrieval.scoped import retrieve_scoped
 from rag.store.base import StoredDocument, VectorStore
+from rag.text.blank import EMPTY_QUESTION, is_blank
 from rag.types import Answer, Document, Filters, Message, Passage, Turn
 
 # The stream's types live with the answer path; they are imported from here by api/ and eval/.

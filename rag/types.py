@@ -71,17 +71,75 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """What an inline `[n]` marker points at: a quoted span of a source article."""
+    """What an inline `[n]` marker points at: a quoted span of a source article.
+
+    `n` is 0 until the answer is rendered, which numbers its citations in order of first use.
+    """
 
     n: int
     source: str
-    start: int
+    start: int  # offsets in the article's text
     end: int
     quote: str
     date: date | None
     chunk_id: str
     title: str = ""
     outlet: str = ""
+
+    @classmethod
+    def of(cls, chunk: Chunk, start: int, end: int) -> Citation:
+        """A quote of `chunk.text[start:end]` (offsets in the chunk), without the whitespace
+        around it. The one way a citation is made from a source.
+
+        >>> Citation.of(chunk, 0, 42).quote == chunk.text[:42].strip()
+        True
+        """
+        raw = chunk.text[start:end]
+        start += len(raw) - len(raw.lstrip())
+        end = start + len(raw.strip())
+        return cls(
+            n=0,
+            source=chunk.source,
+            start=chunk.start + start,
+            end=chunk.start + end,
+            quote=chunk.text[start:end],
+            date=chunk.date,
+            chunk_id=chunk.chunk_id,
+            title=chunk.title,
+            outlet=chunk.outlet,
+        )
+
+    @classmethod
+    def dangling(cls, n: int) -> Citation:
+        """A marker `[n]` that points at nothing (a model citing a passage it was not given):
+        kept so a check can count it as unsupported."""
+        return cls(n, "", 0, 0, "", None, "")
+
+    @property
+    def span(self) -> tuple[str, int, int]:
+        """What makes two citations the same: one chunk, one quote."""
+        return (self.chunk_id, self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A bracketed addition to a statement with sources of its own: "(five according to DW)"."""
+
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence of an answer and the citations that back it; the answer's text is these,
+    rendered once ("Xi and Putin met on 3 July 2024 [1].")."""
+
+    text: str  # with its closing punctuation, no markers
+    citations: tuple[Citation, ...] = ()
+    asides: tuple[Aside, ...] = ()
+
+    def every_citation(self) -> tuple[Citation, ...]:
+        return self.citations + tuple(c for a in self.asides for c in a.citations)
 
 
 @dataclass(frozen=True)
@@ -117,6 +175,9 @@ class TokenUsage:
 
 @dataclass
 class Answer:
+    """A finished answer. `statements` are its sentences with their (numbered) citations;
+    `text` and `citations` are what rendering them gave, for readers that want prose."""
+
     text: str
     citations: list[Citation]
     passages: list[Passage]
@@ -130,6 +191,7 @@ class Answer:
     # The question took for granted what the articles do not say ("Why did X resign?"), and
     # the answer says so and what they do say; `answered` is False, as for a decline.
     corrected: bool = False
+    statements: list[Statement] = field(default_factory=list)
 
 
 Role = Literal["system", "user", "assistant"]

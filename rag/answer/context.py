@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from rag.answer.answerability import AnalysedQuestion
-from rag.answer.time_scope import TimeScope
+from rag.answer.compose.render import render
+from rag.answer.compose.verified import Verified
+from rag.answer.evidence.date_solver import DatedQuestion
+from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.prompts import Prompts
+from rag.answer.question.analysis import AnalysedQuestion
 from rag.cancellation import Cancellation
-from rag.citations import Verified
 from rag.llm.base import ChatModel, UsageMeter
-from rag.matching import QuestionTerms, SentenceMatch
-from rag.prompts import Prompts
 from rag.retrieval.base import Retriever
 from rag.store.base import VectorStore
+from rag.text.terms import QuestionTerms
+from rag.text.time_phrases import TimeScope
 from rag.types import Answer, Filters, Passage, Turn
 
 
@@ -100,6 +103,11 @@ class AnswerContext:
         return QuestionTerms.of(scope.stripped) if scope.found else self.terms
 
     @cached_property
+    def dates(self) -> DatedQuestion:
+        """The date solver's findings for this question, each worked out once."""
+        return DatedQuestion(self._standalone(), self.terms)
+
+    @cached_property
     def analysed(self) -> AnalysedQuestion:
         return AnalysedQuestion.of(self._standalone())
 
@@ -140,14 +148,17 @@ class AnswerContext:
     # --- the end ----------------------------------------------------------------------------
 
     def finish(self, verified: Verified) -> None:
-        """Settle the answer: the remaining steps are skipped, except the checks every answer
-        gets (`pipeline.on_every_answer`)."""
+        """Settle the answer, rendered here once: the remaining steps are skipped, except the
+        checks every answer gets (`pipeline.on_every_answer`)."""
         self.timings["total_s"] = time.perf_counter() - self.started
+        rendered = render(verified.statements)
         self.answer = Answer(
-            text=verified.text,
-            citations=verified.citations,
+            text=rendered.text,
+            citations=rendered.citations,
+            statements=rendered.statements,
             passages=self.passages,
             answered=verified.answered,
+            corrected=verified.corrected,
             standalone_question=self.standalone,
             timings=self.timings,
             notes=self.notes + verified.notes,

@@ -6,7 +6,7 @@ exactly; relative dates inside it are resolved against the article's date.
 
 from __future__ import annotations
 
-from rag.documents.dates import DateMention, annotate, find_dates
+from rag.text.dates import DateMention, annotate, find_dates
 from rag.text.sentences import Span, sentence_spans
 from rag.types import Chunk, Document
 

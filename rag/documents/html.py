@@ -21,7 +21,7 @@ from datetime import date
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
-from rag.documents.dates import safe_date
+from rag.text.dates import safe_date
 
 __all__ = ["ExtractedPage", "extract_builtin", "extract_page", "published_date"]
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from rag.documents.dates import safe_date
 from rag.documents.html import extract_page
 from rag.errors import DocumentError, UnsupportedFileType
+from rag.text.dates import safe_date
 from rag.types import Document
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}

@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from rag.retrieval.text import index_tokens, sound_key, tokens, words
+from rag.text.words import index_tokens, sound_key, tokens, words
 from rag.types import Chunk, Filters
 
 # Letters two words must share to count as one name in `mentions` (name and demonym).

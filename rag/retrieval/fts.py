@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from rag.errors import BackendUnavailable
-from rag.retrieval.text import index_tokens, lemma, sound_key, tokens, words
+from rag.text.words import index_tokens, lemma, sound_key, tokens, words
 from rag.types import Chunk, Filters
 
 # Bump when the tokens change (stemmer, acronyms): an index of other tokens is rebuilt.

@@ -8,11 +8,11 @@ import threading
 from datetime import date
 
 from rag.embeddings.base import Embedder
-from rag.matching import unknown_names
 from rag.retrieval.dedup import collapse_near_duplicates
 from rag.retrieval.keyword import KeywordIndex
 from rag.retrieval.keyword_sync import bring_in_step
 from rag.store.base import VectorStore
+from rag.text.names import unknown_names
 from rag.types import Filters, Passage
 
 _VECTOR_CACHE = 8  # query embeddings kept (oldest dropped first)

@@ -10,7 +10,7 @@ from rag.types import Chunk, Filters
 
 
 class KeywordIndex(Protocol):
-    """Chunks searchable by the project's own tokens (`rag.retrieval.text.index_tokens`).
+    """Chunks searchable by the project's own tokens (`rag.text.words.index_tokens`).
 
     Writes follow the vector store's (`KeywordIndexedStore` sends every upsert and delete to
     both), so a chunk is found by keyword as soon as its upload returns.

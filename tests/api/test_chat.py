@@ -221,7 +221,7 @@ def test_streamed_turn_is_stored_for_follow_ups(client: TestClient) -> None:
 def test_stream_errors_before_first_byte_are_json(client: TestClient) -> None:
     response = client.post("/v1/chat", json={"question": "  ", "stream": True})
 
-    assert response.status_code == 422  # the request model's rule (rag.questions)
+    assert response.status_code == 422  # the request model's rule (rag.text.blank)
     assert response.headers["content-type"].startswith("application/json")
     assert "question is empty" in str(response.json()["detail"])
 

@@ -12,8 +12,8 @@ from api.app import create_app
 from rag.embeddings.base import Embedder
 from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
-from rag.questions import is_blank
 from rag.settings import Settings
+from rag.text.blank import is_blank
 from tests.conftest import CORPUS
 from tests.servers import serve_app
 

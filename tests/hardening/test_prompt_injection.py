@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
+from rag.answer.prompts import Prompts
 from rag.embeddings.base import Embedder
 from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
 from rag.llm.model_files import ensure_model_file
-from rag.prompts import Prompts
 from rag.service import RagService
 from rag.settings import LLMSettings, Settings
 from rag.types import Message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.excerpts import ELISION
+from rag.answer.compose.excerpts import ELISION
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService, Token, final_answer
 from rag.types import Turn

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.prompts import Prompts
 from rag.ingest import Ingestor
 from rag.llm.fake import FakeChatModel
-from rag.prompts import Prompts
 from rag.retrieval.fts import SqliteKeywordIndex
 from rag.retrieval.hybrid import HybridRetriever
 from rag.retrieval.indexed_store import KeywordIndexedStore

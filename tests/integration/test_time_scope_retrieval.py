@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from rag.answer.time_scope import TimeScope, mentions, retrieve_in_scope
 from rag.embeddings.base import Embedder
 from rag.retrieval.hybrid import HybridRetriever
+from rag.retrieval.scoped import mentions, retrieve_in_scope
 from rag.service import RagService
+from rag.text.time_phrases import TimeScope
 from rag.types import Filters
 from tests.conftest import BRI
 

@@ -25,7 +25,7 @@ from api.slack import (
     THINKING_TEXT,
     slack_router,
 )
-from rag.citations import REFUSAL_TEXT
+from rag.answer.compose.verified import REFUSAL_TEXT
 from rag.errors import BackendUnavailable, RagError
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService

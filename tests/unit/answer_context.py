@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from rag.answer.context import AnswerContext, AnswerParts, AnswerSettings
-from rag.answer.time_scope import TimeScope
+from rag.answer.prompts import Prompts
 from rag.llm.base import UsageMeter
 from rag.llm.fake import FakeChatModel
-from rag.prompts import Prompts
+from rag.text.time_phrases import TimeScope
 from rag.types import Chunk, Citation, Filters, Message, Passage, Turn
 
 PROMPTS = Prompts(Path(__file__).resolve().parents[2] / "prompts")

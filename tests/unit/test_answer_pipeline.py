@@ -8,12 +8,13 @@ from collections.abc import Iterable
 import pytest
 
 from rag.answer import pipeline
+from rag.answer.compose.verified import Verified
 from rag.answer.context import AnswerContext
 from rag.answer.events import Final, Token, final_answer
 from rag.answer.steps.drop_deleted_sources import drop_deleted_sources
-from rag.citations import Verified
-from rag.matching import QuestionTerms
 from rag.text import sentences
+from rag.text.terms import QuestionTerms
+from rag.types import Statement
 from tests.unit.answer_context import ASTANA, BEIJING, WEATHER, cite, context, model, passage
 
 ANSWER = "Xi and Putin met on 3 July 2024 in Astana [1]."
@@ -56,7 +57,7 @@ def test_after_an_early_finish_only_the_checks_of_every_answer_run() -> None:
 
     def finishing(ctx: AnswerContext) -> Iterable[Token]:
         ctx.standalone, ctx.passages = ctx.question, [p]
-        ctx.finish(Verified("In Astana [1].", [cite(p)], answered=True))
+        ctx.finish(Verified([Statement("In Astana.", (cite(p),))], answered=True))
         return ()
 
     def never(ctx: AnswerContext) -> Iterable[Token]:

@@ -6,14 +6,9 @@ from datetime import date
 
 import pytest
 
-from rag.answer.answerability import (
-    AnalysedQuestion,
-    AnswerKind,
-    adds_answer,
-    answer_kind,
-    best_quotable,
-)
-from rag.matching import SentenceMatch
+from rag.answer.evidence.answerability import adds_answer, best_quotable
+from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.question.analysis import AnalysedQuestion, AnswerKind, answer_kind
 
 
 @pytest.mark.parametrize(
@@ -89,7 +84,7 @@ def test_the_quotable_sentence_names_everything_covers_most_and_answers() -> Non
 
 def test_a_qualified_value_question_asks_for_a_figure() -> None:
     # q051: "the exact value" must not read as "other" (any two new words would answer it).
-    from rag.answer.answerability import AnswerKind, answer_kind
+    from rag.answer.question.analysis import AnswerKind, answer_kind
 
     assert answer_kind("What was the exact value of China-Russia trade in 2024?") is (
         AnswerKind.NUMBER

@@ -4,12 +4,19 @@ from datetime import date
 
 import pytest
 
-from rag.citations import REFUSAL_TEXT, verify_answer
+from rag.answer.compose.render import render
+from rag.answer.compose.verified import REFUSAL_TEXT, Verified
+from rag.answer.compose.verify import verify_answer
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
-from rag.facts import Evidence, claim_facts
+from rag.text.facts import Evidence, claim_facts
 from rag.types import Chunk, Passage
 from tests.conftest import ASTANA, BRI, CORPUS
+
+
+def shown(verified: Verified) -> str:
+    """The answer as a reader gets it: rendered with its markers."""
+    return render(verified.statements).text
 
 
 def _chunk_with(source: str, needle: str) -> Chunk:
@@ -30,7 +37,7 @@ def test_a_correct_citation_is_kept_and_quotes_the_supporting_sentence(
 ) -> None:
     v = verify_answer("Xi announced an additional $100 billion in loans [1].", passages)
     assert v.answered
-    assert v.text == "Xi announced an additional $100 billion in loans [1]."
+    assert shown(v) == "Xi announced an additional $100 billion in loans [1]."
     (c,) = v.citations
     assert c.source == BRI
     assert "$100 billion" in c.quote
@@ -50,36 +57,36 @@ def test_a_wrong_citation_moves_to_the_passage_that_holds_the_date(
 
 def test_a_figure_no_passage_holds_is_removed(passages: list[Passage]) -> None:
     v = verify_answer("They met 99 times [2]. Xi announced $100 billion [1].", passages)
-    assert "99" not in v.text
-    assert v.text == "Xi announced $100 billion [1]."
+    assert "99" not in shown(v)
+    assert shown(v) == "Xi announced $100 billion [1]."
     assert any("removed claim" in n for n in v.notes)
 
 
 def test_only_unsupported_claims_means_a_plain_refusal(passages: list[Passage]) -> None:
     v = verify_answer("They met 99 times [1].", passages)
-    assert not v.answered and v.text == REFUSAL_TEXT and v.citations == []
+    assert not v.answered and shown(v) == REFUSAL_TEXT and v.citations == []
 
 
 @pytest.mark.parametrize("raw", ["NOT IN ARTICLES", "", "  not in articles. "])
 def test_model_refusal_becomes_the_plain_refusal(raw: str, passages: list[Passage]) -> None:
     v = verify_answer(raw, passages)
-    assert not v.answered and v.text == REFUSAL_TEXT
+    assert not v.answered and shown(v) == REFUSAL_TEXT
 
 
 def test_citation_numbers_out_of_range_are_dropped_or_repaired(passages: list[Passage]) -> None:
     v = verify_answer("Xi announced $100 billion [7].", passages)
-    assert v.text == "Xi announced $100 billion [1]."
+    assert shown(v) == "Xi announced $100 billion [1]."
     assert v.citations[0].source == BRI
 
 
 def test_uncited_sentence_with_a_figure_gets_a_citation(passages: list[Passage]) -> None:
     v = verify_answer("The lending was $100 billion.", passages)
-    assert v.text == "The lending was $100 billion [1]."
+    assert shown(v) == "The lending was $100 billion [1]."
 
 
 def test_resolved_date_brackets_are_written_as_prose(passages: list[Passage]) -> None:
     v = verify_answer("Xi spoke on Wednesday [3 July 2024] [2].", passages)
-    assert v.text == "Xi spoke on Wednesday (3 July 2024) [1]."
+    assert shown(v) == "Xi spoke on Wednesday (3 July 2024) [1]."
 
 
 def test_facts_normalise_money_and_dates() -> None:
@@ -121,7 +128,7 @@ def test_the_publication_date_alone_does_not_support_a_claimed_day() -> None:
 
 def test_answers_write_full_dates_one_way(passages: list[Passage]) -> None:
     v = verify_answer("Xi and Putin met in Astana on July 3, 2024 [2].", passages)
-    assert v.text == "Xi and Putin met in Astana on 3 July 2024 [1]."
+    assert shown(v) == "Xi and Putin met in Astana on 3 July 2024 [1]."
 
 
 def _made_up_chunk(text: str) -> Chunk:
@@ -145,7 +152,7 @@ def test_a_figure_and_a_year_far_apart_in_a_chunk_do_not_back_a_claim_together()
     right = verify_answer("China-Russia trade reached $190 billion in 2022 [1].", [passage])
 
     assert wrong.answered is False
-    assert right.answered and "$190 billion in 2022 [1]" in right.text
+    assert right.answered and "$190 billion in 2022 [1]" in shown(right)
 
 
 def test_a_role_claim_needs_person_role_and_place_in_one_sentence(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.answer.computed import computed_answer
+from rag.answer.compose.computed import computed_answer
 from rag.types import Chunk, Passage
 
 TEXT = (

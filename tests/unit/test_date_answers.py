@@ -1,6 +1,6 @@
 from datetime import date
 
-from rag import date_answers
+from rag.answer.evidence import date_solver as date_answers
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
 from rag.types import Chunk, Passage

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.answer.date_arithmetic import days_between
+from rag.answer.compose.date_arithmetic import days_between
+from rag.answer.compose.render import render
+from rag.answer.compose.verified import Verified
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
-from rag.facts import Evidence, claim_facts
+from rag.text.facts import Evidence, claim_facts
 from rag.types import Passage
 from tests.conftest import ASTANA, CORPUS
+
+
+def shown(verified: Verified) -> str:
+    """The answer as a reader gets it: rendered with its markers."""
+    return render(verified.statements).text
+
 
 BEIJING_2024 = "003_891f867d674dd8be.txt"
 
@@ -32,8 +40,8 @@ def test_days_between_two_meetings_each_dated_from_its_own_article() -> None:
     verified = days_between(question, _passages(BEIJING_2024, ASTANA))
 
     assert verified is not None
-    assert verified.text.startswith("48 days.")
-    assert "16 May 2024 [1]." in verified.text and "3 July 2024 [2]." in verified.text
+    assert shown(verified).startswith("48 days.")
+    assert "16 May 2024 [1]." in shown(verified) and "3 July 2024 [2]." in shown(verified)
     first, second = verified.citations
     assert first.source == BEIJING_2024 and second.source == ASTANA
     astana = load_document(CORPUS / ASTANA)

@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from rag.documents.dates import DateMention, annotate, find_dates, format_day
+from rag.text.dates import DateMention, annotate, find_dates, format_day
 
 JUL_4_2024 = date(2024, 7, 4)  # a Thursday
 MAY_17_2024 = date(2024, 5, 17)  # a Friday

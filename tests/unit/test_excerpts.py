@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rag.excerpts import ELISION, trim_to_question
-from rag.matching import QuestionTerms
+from rag.answer.compose.excerpts import ELISION, trim_to_question
+from rag.text.terms import QuestionTerms
 
 TEXT = (
     "Leaders gathered in the capital on a cold morning. "

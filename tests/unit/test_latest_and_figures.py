@@ -6,12 +6,22 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from rag.answer.answerability import AnalysedQuestion
-from rag.answer.figures import figures, reconcile
-from rag.answer.latest import attribute, newest_answering
-from rag.citations import verify_answer
-from rag.matching import QuestionTerms, SentenceMatch, sentence_matches
+from rag.answer.compose.attribution import attribute
+from rag.answer.compose.figures import figures, reconcile
+from rag.answer.compose.render import render
+from rag.answer.compose.verified import Verified
+from rag.answer.compose.verify import verify_answer
+from rag.answer.evidence.latest import newest_answering
+from rag.answer.evidence.matching import SentenceMatch, sentence_matches
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.terms import QuestionTerms
 from rag.types import Chunk, Passage
+
+
+def shown(verified: Verified) -> str:
+    """The answer as a reader gets it: rendered with its markers."""
+    return render(verified.statements).text
+
 
 QUESTION = "How many seats did the DUP win in the Northern Ireland assembly election?"
 
@@ -60,15 +70,15 @@ def test_no_dated_answer_gives_none() -> None:
 def test_attribution_names_outlet_and_day_in_code() -> None:
     verified = verify_answer("The DUP won 28 seats [1].", [NEW])
     out = attribute(verified, NEW.chunk)
-    assert out.text == "The DUP won 28 seats, according to monday.txt on 6 March 2017 [1]."
+    assert shown(out) == "The DUP won 28 seats, according to monday.txt on 6 March 2017 [1]."
     # An answer not citing the newest article is left as it is.
-    assert attribute(verified, OLD.chunk).text == verified.text
+    assert shown(attribute(verified, OLD.chunk)) == shown(verified)
 
 
 def test_attribution_outlet_from_chunk_metadata() -> None:
     bbc = Passage(dataclasses.replace(NEW.chunk, outlet="BBC"), 1)
     verified = verify_answer("The DUP won 28 seats [1].", [bbc])
-    assert attribute(verified, bbc.chunk).text == (
+    assert shown(attribute(verified, bbc.chunk)) == (
         "The DUP won 28 seats, according to BBC on 6 March 2017 [1]."
     )
 
@@ -99,7 +109,7 @@ def test_differing_figure_is_named_with_its_outlet() -> None:
     question, matches = analyse(PLANES_Q, pool)
     verified = verify_answer("Six planes were destroyed [1].", pool)
     out = reconcile(verified, question, pool, matches)
-    assert out.text == "Six planes were destroyed [1] (five according to tass.txt [2])."
+    assert shown(out) == "Six planes were destroyed [1] (five according to tass.txt [2])."
     assert [c.source for c in out.citations] == ["dw.txt", "tass.txt"]
     assert out.citations[1].quote == TASS.chunk.text
     assert any("sources differ" in n for n in out.notes)
@@ -110,7 +120,7 @@ def test_agreeing_outlets_are_all_cited() -> None:
     question, matches = analyse(PLANES_Q, pool)
     verified = verify_answer("Six planes were destroyed [1].", pool)
     out = reconcile(verified, question, pool, matches)
-    assert out.text == "Six planes were destroyed [1][2]."
+    assert shown(out) == "Six planes were destroyed [1][2]."
     assert [c.source for c in out.citations] == ["dw.txt", "cnn.txt"]
 
 
@@ -118,10 +128,10 @@ def test_latest_ignores_older_superseded_figures() -> None:
     pool = [NEW, OLD]
     question, matches = analyse(QUESTION, pool)
     verified = verify_answer("The DUP won 28 seats [1].", pool)
-    assert reconcile(verified, question, pool, matches, newer_only=True).text == verified.text
+    assert shown(reconcile(verified, question, pool, matches, newer_only=True)) == shown(verified)
     # Not asked for the latest, the older count is a difference worth saying.
     plain = reconcile(verified, question, pool, matches)
-    assert plain.text == "The DUP won 28 seats [1] (26 according to saturday.txt [2])."
+    assert shown(plain) == "The DUP won 28 seats [1] (26 according to saturday.txt [2])."
 
 
 def test_other_parties_counts_are_no_disagreement() -> None:
@@ -129,7 +139,7 @@ def test_other_parties_counts_are_no_disagreement() -> None:
     pool = [NEW, UNRELATED]
     question, matches = analyse(QUESTION, pool)
     verified = verify_answer("The DUP won 28 seats [1].", pool)
-    assert reconcile(verified, question, pool, matches).text == verified.text
+    assert shown(reconcile(verified, question, pool, matches)) == shown(verified)
 
 
 def test_two_counts_of_one_unit_in_a_sentence_are_skipped() -> None:
@@ -141,14 +151,14 @@ def test_two_counts_of_one_unit_in_a_sentence_are_skipped() -> None:
     pool = [NEW, both]
     question, matches = analyse(QUESTION, pool)
     verified = verify_answer("The DUP won 28 seats [1].", pool)
-    assert reconcile(verified, question, pool, matches).text == verified.text
+    assert shown(reconcile(verified, question, pool, matches)) == shown(verified)
 
 
 def test_units_the_question_does_not_ask_about_are_ignored() -> None:
     pool = [DW, TASS]
     question, matches = analyse("Which airbase was attacked?", pool)
     verified = verify_answer("Six planes were destroyed at Shayrat [1].", pool)
-    assert reconcile(verified, question, pool, matches).text == verified.text
+    assert shown(reconcile(verified, question, pool, matches)) == shown(verified)
 
 
 def test_a_quote_gets_no_agreeing_markers_but_still_the_difference() -> None:
@@ -156,4 +166,4 @@ def test_a_quote_gets_no_agreeing_markers_but_still_the_difference() -> None:
     question, matches = analyse(PLANES_Q, pool)
     verified = verify_answer("Six planes were destroyed [1].", pool)
     out = reconcile(verified, question, pool, matches, agreeing=False)
-    assert out.text == "Six planes were destroyed [1] (five according to tass.txt [2])."
+    assert shown(out) == "Six planes were destroyed [1] (five according to tass.txt [2])."

@@ -49,3 +49,107 @@ def test_the_check_sees_lazy_imports(tmp_path: Path) -> None:
     package.mkdir()
     (package / "mod.py").write_text("def serve():\n    from api.app import serve_app\n")
     assert imports_of(package, ADAPTERS) == ["pkg/mod.py:2: api.app"]
+
+
+# --- layers inside `rag` ---------------------------------------------------------------------
+
+# Lower layers never import higher ones: language analysis knows nothing of articles, the parts
+# (documents, store, retrieval, models, shared state) nothing of answering, answering nothing
+# of the service that runs it, and only the factory knows every implementation.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("rag.text",),
+    ("rag.types", "rag.errors", "rag.settings", "rag.cancellation", "rag.command"),
+    (
+        "rag.documents",
+        "rag.store",
+        "rag.retrieval",
+        "rag.llm",
+        "rag.embeddings",
+        "rag.state",
+        # Shared state before it has one room (issue 21, item 4).
+        "rag.conversations",
+        "rag.events",
+        "rag.event_ledger_sqlite",
+        "rag.locks",
+        "rag.postgres",
+        "rag.ingest",
+        "rag.archive",
+        "rag.presenters",
+        "rag.testing",
+    ),
+    ("rag.answer",),
+    ("rag.service",),
+    ("rag.factory",),
+)
+
+
+def layer_of(module: str) -> int | None:
+    for level, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return level
+    return None
+
+
+def rag_modules() -> dict[str, Path]:
+    package = ROOT / "rag"
+    out = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def test_every_rag_module_has_a_layer() -> None:
+    assert [m for m in rag_modules() if m != "rag" and layer_of(m) is None] == []
+
+
+def test_no_rag_module_imports_a_higher_layer() -> None:
+    upward = []
+    for name, path in rag_modules().items():
+        mine = layer_of(name)
+        if mine is None:
+            continue
+        for line, module in imported_modules(path):
+            theirs = layer_of(module)
+            if theirs is not None and theirs > mine:
+                upward.append(f"{path.relative_to(ROOT)}:{line}: {module}")
+    assert upward == []
+
+
+def test_rag_text_imports_nothing_else_of_rag() -> None:
+    outside = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for name, path in rag_modules().items()
+        if name.startswith("rag.text")
+        for line, module in imported_modules(path)
+        if module.startswith("rag.") and not module.startswith("rag.text")
+    ]
+    assert outside == []
+
+
+def test_the_packages_of_rag_import_each_other_in_no_circle() -> None:
+    """Package-level (rag.answer, rag.retrieval, ...): a circle between two rooms means
+    neither can be understood, or replaced, without the other."""
+    modules = rag_modules()
+
+    def room(module: str) -> str:
+        parts = module.split(".")
+        return ".".join(parts[:2]) if len(parts) > 1 else module
+
+    edges: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        for _, module in imported_modules(path):
+            if module.startswith("rag.") and room(module) != room(name):
+                edges.setdefault(room(name), set()).add(room(module))
+    circles = []
+    for start in edges:
+        stack = [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for nxt in edges.get(node, ()):
+                if nxt == start:
+                    circles.append(" -> ".join([*trail, start]))
+                elif nxt not in trail:
+                    stack.append((nxt, [*trail, nxt]))
+    assert circles == []

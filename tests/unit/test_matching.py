@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.matching import QuestionTerms, acronym_expansions, score_sentence, unknown_names
 from rag.retrieval.bm25 import BM25Index
+from rag.text.names import unknown_names
+from rag.text.terms import QuestionTerms, acronym_expansions, score_sentence
 from rag.types import Chunk
 
 VOCABULARY = {"xi", "putin", "sco", "astana", "kazakhstan", "beij", "bri"}
@@ -121,7 +122,7 @@ def test_question_terms_split_name_compounds_and_skip_outlets_and_dates() -> Non
 def test_the_articles_date_gives_the_questions_month_and_year() -> None:
     from datetime import date
 
-    from rag.matching import sentence_matches
+    from rag.answer.evidence.matching import sentence_matches
     from rag.types import Passage
 
     text = "The meeting, spanning two days, aims to highlight the bond between the leaders."

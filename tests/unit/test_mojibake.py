@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.mojibake import damage, repair
+from rag.text.mojibake import damage, repair
 
 
 @pytest.mark.parametrize(

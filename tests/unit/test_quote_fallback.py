@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.answer.answerability import AnalysedQuestion
-from rag.answer.quote_fallback import quote_answer
-from rag.matching import QuestionTerms, sentence_matches
+from rag.answer.compose.quote import quote_answer
+from rag.answer.compose.render import render
+from rag.answer.compose.verified import Verified
+from rag.answer.evidence.matching import sentence_matches
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.terms import QuestionTerms
 from rag.types import Chunk, Passage
+
+
+def shown(verified: Verified) -> str:
+    """The answer as a reader gets it: rendered with its markers."""
+    return render(verified.statements).text
+
 
 TEXT = (
     "Astana summit opens. President Xi Jinping met Russian President Vladimir Putin on "
@@ -38,8 +47,8 @@ def test_the_quote_cites_its_exact_span_with_the_date_resolved() -> None:
     verified = quote_answer(AnalysedQuestion.of(question), passages, matches)
 
     assert verified is not None and verified.answered
-    assert "Wednesday (3 July 2024)" in verified.text
-    assert verified.text.endswith("[1]")
+    assert "Wednesday (3 July 2024)" in shown(verified)
+    assert shown(verified).endswith("[1]")
     (citation,) = verified.citations
     assert TEXT[citation.start - 100 : citation.end - 100] == citation.quote
     assert citation.quote.startswith("President Xi Jinping met")

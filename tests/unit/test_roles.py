@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.roles import role_claims
+from rag.text.roles import role_claims
 
 STATES = [
     "Xi made the remarks when meeting with Russian President Vladimir Putin in Astana.",

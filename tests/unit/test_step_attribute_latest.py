@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verified import Verified
 from rag.answer.steps.attribute_latest import attribute_latest
-from rag.citations import Verified
-from rag.types import Passage
+from rag.types import Passage, Statement
 from tests.unit.answer_context import ASTANA, cite, passage, retrieved
 
 
 def _answer(p: Passage) -> Verified:
-    return Verified("They met in Astana [1].", [cite(p)], answered=True)
+    return Verified([Statement("They met in Astana.", (cite(p),))], answered=True)
 
 
 def test_the_newest_article_s_outlet_and_day_are_named() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answer.compose.verified import Verified
 from rag.answer.steps.drop_deleted_sources import drop_deleted_sources
 from rag.answer.steps.finish_answer import finish_answer
-from rag.citations import Verified
+from rag.types import Statement
 from tests.unit.answer_context import ASTANA, BEIJING, cite, passage, retrieved
 
 
@@ -14,7 +15,7 @@ def test_a_deleted_cited_chunk_leaves_the_answer() -> None:
     pool = [passage(0, BEIJING), passage(1, ASTANA)]
     ctx = retrieved("Where did Xi meet Putin?", pool, deleted=[pool[1].chunk.chunk_id])
     citation = cite(pool[1])
-    ctx.verified = Verified("In Astana [1].", [citation], answered=True)
+    ctx.verified = Verified([Statement("In Astana.", (citation,))], answered=True)
     list(finish_answer(ctx))
 
     list(drop_deleted_sources(ctx))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verified import Verified, refusal
 from rag.answer.steps.fall_back_to_quote import fall_back_to_quote
 from rag.answer.steps.pick_focus import pick_focus
-from rag.citations import REFUSAL_TEXT, Verified
+from rag.types import Statement
 from tests.unit.answer_context import ASTANA, WEATHER, passage, retrieved
 
-DECLINED = Verified(REFUSAL_TEXT, [], answered=False, notes=["model declined"])
+DECLINED = refusal(["model declined"])
 
 
 def test_a_declined_draft_is_replaced_by_the_answering_sentence_quoted_and_cited() -> None:
@@ -32,18 +33,18 @@ def test_a_declined_draft_is_replaced_by_the_answering_sentence_quoted_and_cited
 def test_a_draft_that_repeats_the_question_counts_as_declined() -> None:
     ctx = retrieved("Where did Xi meet Putin?", [passage(0, WEATHER)])
     list(pick_focus(ctx))
-    ctx.verified = Verified("Xi met Putin [1].", [], answered=True)
+    ctx.verified = Verified([Statement("Xi met Putin.")], answered=True)
 
     list(fall_back_to_quote(ctx))
 
-    assert ctx.notes[-1] == "the draft adds nothing to the question: 'Xi met Putin [1].'"
+    assert ctx.notes[-1] == "the draft adds nothing to the question: 'Xi met Putin.'"
     assert ctx.declined and ctx.quoted is None
 
 
 def test_an_answer_that_answers_is_kept() -> None:
     ctx = retrieved("Where did Xi meet Putin?", [passage(0, ASTANA)])
     list(pick_focus(ctx))
-    kept = Verified("They met in Astana [1].", [], answered=True)
+    kept = Verified([Statement("They met in Astana.")], answered=True)
     ctx.verified = kept
 
     list(fall_back_to_quote(ctx))

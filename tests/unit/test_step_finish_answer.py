@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verified import Verified
 from rag.answer.steps.finish_answer import finish_answer
-from rag.citations import Verified
+from rag.types import Statement
 from tests.unit.answer_context import ASTANA, BEIJING, cite, passage, retrieved
 
 
@@ -12,7 +13,9 @@ def test_a_cited_passage_beyond_the_top_k_joins_the_answer_s_passages() -> None:
     ctx = retrieved("Where did Xi meet Putin?", pool, top_k=1)
     ctx.notes.append("step note")
     citation = cite(pool[1])
-    ctx.verified = Verified("In Astana [1].", [citation], answered=True, notes=["draft note"])
+    ctx.verified = Verified(
+        [Statement("In Astana.", (citation,))], answered=True, notes=["draft note"]
+    )
 
     list(finish_answer(ctx))
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verified import Verified
+from rag.answer.compose.verify import verify_answer
 from rag.answer.steps.pick_focus import pick_focus
 from rag.answer.steps.reconcile_figures import reconcile_figures
-from rag.citations import Verified, verify_answer
 from rag.types import Passage
 from tests.unit.answer_context import passage, retrieved
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from rag.answer.compose.verified import REFUSAL_TEXT, Verified, refusal
 from rag.answer.steps.retry_with_all_passages import retry_with_all_passages
-from rag.citations import REFUSAL_TEXT, Verified
+from rag.types import Statement
 from tests.unit.answer_context import ASTANA, BEIJING, model, passage, retrieved
 
-DECLINED = Verified(REFUSAL_TEXT, [], answered=False, notes=["first draft"])
+DECLINED = refusal(["first draft"])
 
 
 def test_an_answer_that_stands_is_not_retried() -> None:
     ctx = retrieved("Where did Xi meet Putin?", [passage(0, ASTANA)])
-    ctx.verified = Verified("In Astana [1].", [], answered=True)
+    ctx.verified = Verified([Statement("In Astana.")], answered=True)
 
     list(retry_with_all_passages(ctx))
 
@@ -24,7 +25,7 @@ def test_a_declined_unfocused_draft_becomes_the_plain_refusal_without_a_model_ca
 
     list(retry_with_all_passages(ctx))
 
-    assert ctx.so_far == Verified(REFUSAL_TEXT, [], answered=False, notes=["first draft"])
+    assert ctx.so_far == refusal(["first draft"])
     assert model(ctx).calls == []
 
 

@@ -1,8 +1,9 @@
 from datetime import date
 
-from rag.answer.still_stored import keep_stored
-from rag.citations import REFUSAL_TEXT
-from rag.types import Answer, Chunk, Citation, Passage
+from rag.answer.compose.still_stored import keep_stored
+from rag.answer.compose.verified import REFUSAL_TEXT
+from rag.text.markers import cited_sentences
+from rag.types import Answer, Chunk, Citation, Passage, Statement
 
 
 def passage(chunk_id: str) -> Passage:
@@ -16,7 +17,11 @@ def citation(n: int, chunk_id: str) -> Citation:
 
 def answer(text: str, cited: list[str]) -> Answer:
     citations = [citation(i + 1, cid) for i, cid in enumerate(cited)]
-    return Answer(text, citations, [passage(c) for c in cited], True, "q?")
+    statements = [
+        Statement(part.text, tuple(citations[n - 1] for n in part.numbers))
+        for part in cited_sentences(text)
+    ]
+    return Answer(text, citations, [passage(c) for c in cited], True, "q?", statements=statements)
 
 
 def test_answer_whose_sources_all_remain_is_unchanged() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval.text import lemma, tokens
+from rag.text.words import lemma, tokens
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from rag.answer.time_scope import DateRange, TimeScope, bounded, mentions, retrieve_in_scope
+from rag.retrieval.scoped import bounded, mentions, retrieve_in_scope
+from rag.text.time_phrases import DateRange, TimeScope
 from rag.types import Chunk, Filters, Passage
 
 MAR_20_2017 = date(2017, 3, 20)  # a Monday: the newest article of the test archive

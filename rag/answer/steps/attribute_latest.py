@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rag.answer.compose.attribution import attribute
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.answer.latest import attribute
 
 
 def attribute_latest(ctx: AnswerContext) -> Iterable[Token]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from rag.answer.compose.draft import draft
 from rag.answer.context import AnswerContext
-from rag.answer.draft import draft
 from rag.answer.events import Token
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rag.answer.compose.still_stored import keep_stored
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.answer.still_stored import keep_stored
 
 
 def drop_deleted_sources(ctx: AnswerContext) -> Iterable[Token]:

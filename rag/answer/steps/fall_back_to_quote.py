@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rag import date_answers
-from rag.answer.answerability import adds_answer
+from rag.answer.compose.quote import quote_answer
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.answer.quote_fallback import quote_answer
+from rag.answer.evidence.answerability import adds_answer
 
 
 def fall_back_to_quote(ctx: AnswerContext) -> Iterable[Token]:
@@ -20,7 +19,7 @@ def fall_back_to_quote(ctx: AnswerContext) -> Iterable[Token]:
         return ()
     if verified.answered:
         ctx.notes.append(f"the draft adds nothing to the question: {verified.text!r}")
-    dated = date_answers.solve(ctx.standalone, ctx.pool, terms=ctx.terms)
+    dated = ctx.dates.solve(ctx.pool)
     quoted = quote_answer(ctx.analysed, ctx.pool, ctx.quotable, dated)
     if quoted is None:
         ctx.declined = True

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.answer.latest import newest_answering
-from rag.matching import SentenceMatch, sentence_matches
+from rag.answer.evidence.latest import newest_answering
+from rag.answer.evidence.matching import SentenceMatch, sentence_matches
 
 # Share of a question's words one sentence must hold for the one-passage prompt to be used.
 FOCUS_MIN_COVERAGE = 0.6

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rag.answer.compose.figures import reconcile
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.answer.figures import reconcile
 
 
 def reconcile_figures(ctx: AnswerContext) -> Iterable[Token]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rag.answer.compose.verified import REFUSAL_TEXT, refusal
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.citations import REFUSAL_TEXT, Verified
 
 
 def refuse_unknown_names(ctx: AnswerContext) -> Iterable[Token]:
@@ -16,7 +16,7 @@ def refuse_unknown_names(ctx: AnswerContext) -> Iterable[Token]:
     if missing:
         text = f"{REFUSAL_TEXT[:-1]}: none of them mentions {and_list(missing)}."
         note = f"not in any article: {', '.join(missing)}"
-        ctx.finish(Verified(text, [], answered=False, notes=[note]))
+        ctx.finish(refusal([note], text))
     return ()
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from rag.answer import time_scope
+from rag.answer.compose.verified import refusal
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.citations import REFUSAL_TEXT, Verified
+from rag.retrieval.scoped import retrieve_scoped
 
 
 def retrieve_in_scope(ctx: AnswerContext) -> Iterable[Token]:
@@ -20,7 +20,7 @@ def retrieve_in_scope(ctx: AnswerContext) -> Iterable[Token]:
     # The same scoped retrieval as `RagService.retrieve`, so the two never disagree on
     # passages: the question's time phrases, parsed once, bound where to look and whether
     # the newest report wins.
-    scoped = time_scope.retrieve_scoped(
+    scoped = retrieve_scoped(
         retriever.retrieve,
         ctx.standalone,
         retriever.newest_date(),
@@ -36,5 +36,5 @@ def retrieve_in_scope(ctx: AnswerContext) -> Iterable[Token]:
     ctx.passages = ctx.pool[: settings.top_k]
     ctx.timings["retrieve_s"] = time.perf_counter() - t
     if not ctx.passages:
-        ctx.finish(Verified(REFUSAL_TEXT, [], answered=False))
+        ctx.finish(refusal())
     return ()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rag.answer.answerability import adds_answer
+from rag.answer.compose.draft import draft
+from rag.answer.compose.verified import refusal
 from rag.answer.context import AnswerContext
-from rag.answer.draft import draft
 from rag.answer.events import Token
-from rag.citations import REFUSAL_TEXT, Verified
+from rag.answer.evidence.answerability import adds_answer
 
 
 def retry_with_all_passages(ctx: AnswerContext) -> Iterator[Token]:
@@ -19,10 +19,10 @@ def retry_with_all_passages(ctx: AnswerContext) -> Iterator[Token]:
         return
     verified = ctx.so_far
     if ctx.focus is None:
-        ctx.verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+        ctx.verified = refusal(verified.notes)
         return
     verified = yield from draft(ctx, ctx.passages)
     if verified.answered and not adds_answer(ctx.analysed, verified.text):
         ctx.notes.append(f"the draft adds nothing to the question: {verified.text!r}")
-        verified = Verified(REFUSAL_TEXT, [], answered=False, notes=verified.notes)
+        verified = refusal(verified.notes)
     ctx.verified = verified

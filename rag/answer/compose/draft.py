@@ -8,11 +8,12 @@ import time
 from collections.abc import Generator
 from contextlib import closing
 
-from rag import date_answers
+from rag.answer.compose.excerpts import trim_to_question
+from rag.answer.compose.verified import REFUSAL_MARKER, Verified
+from rag.answer.compose.verify import verify_answer
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
-from rag.citations import REFUSAL_MARKER, Verified, verify_answer
-from rag.excerpts import trim_to_question
+from rag.answer.evidence import date_solver
 from rag.types import Message, Passage
 
 
@@ -23,7 +24,7 @@ def draft(
     code; returns what survived verification."""
     parts = ctx.parts
     settings = parts.settings
-    dated = date_answers.solve(ctx.standalone, passages, terms=ctx.terms)
+    dated = ctx.dates.solve(passages)
     excerpts = [
         trim_to_question(p.chunk.annotated, ctx.terms, settings.excerpt_chars) for p in passages
     ]
@@ -56,7 +57,7 @@ def draft(
     text = "".join(pieces)
     ctx.notes.append(f"model draft: {text.strip()!r}")
     if dated is not None:
-        repaired = date_answers.apply(text, dated)
+        repaired = date_solver.apply(text, dated)
         if repaired != text:
             ctx.notes.append(f"date set in code from passage [{dated.passage_index + 1}]")
         text = repaired

@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from rag.documents.dates import format_day
+from rag.text.dates import format_day
 
 
 class Prompts:

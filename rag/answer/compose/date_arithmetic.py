@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.citations import Verified
-from rag.date_answers import DatedEvidence, solve
-from rag.documents.dates import format_day
-from rag.types import Citation, Passage
+from rag.answer.compose.verified import Verified
+from rag.answer.evidence.date_solver import DatedEvidence, solve
+from rag.text.dates import format_day
+from rag.types import Citation, Passage, Statement
 
 _BETWEEN = re.compile(
     r"^\s*how many (?P<unit>days|weeks)\s+(?:passed|elapsed|went by|were there|lay)?\s*"
@@ -44,15 +44,17 @@ def days_between(question: str, passages: list[Passage]) -> Verified | None:
     days = (second.evidence.day - first.evidence.day).days
     if days == 0:
         return None
-    citations = [_cite(n, d.evidence, passages) for n, d in enumerate((first, second), 1)]
     gap = f"{days} days" if days < 14 or unit == "days" else f"{days} days ({days / 7:.1f} weeks)"
     # One date and one citation per sentence: each quote backs exactly what its sentence says.
-    text = (
-        f"{gap}. {_capitalised(first.phrase)} was on {format_day(first.evidence.day)} [1]. "
-        f"{_capitalised(second.phrase)} was on {format_day(second.evidence.day)} [2]."
-    )
+    statements = [Statement(f"{gap}.")] + [
+        Statement(
+            f"{_capitalised(d.phrase)} was on {format_day(d.evidence.day)}.",
+            (_cite(d.evidence, passages),),
+        )
+        for d in (first, second)
+    ]
     note = "days between the two events computed in code from the dates each passage gives"
-    return Verified(text, citations, answered=True, notes=[note])
+    return Verified(statements, answered=True, notes=[note])
 
 
 def _event_pair(question: str, passages: list[Passage]) -> tuple[tuple[_Dated, _Dated], str] | None:
@@ -84,20 +86,9 @@ def _capitalised(phrase: str) -> str:
     return phrase[:1].upper() + phrase[1:]
 
 
-def _cite(n: int, evidence: DatedEvidence, passages: list[Passage]) -> Citation:
+def _cite(evidence: DatedEvidence, passages: list[Passage]) -> Citation:
     chunk = passages[evidence.passage_index].chunk
     if evidence.end > evidence.start:
-        start, quote = evidence.start, evidence.quote(chunk.text)
-    else:
-        start, quote = max(chunk.text.find(evidence.sentence), 0), evidence.sentence
-    return Citation(
-        n=n,
-        source=chunk.source,
-        start=chunk.start + start,
-        end=chunk.start + start + len(quote),
-        quote=quote,
-        date=chunk.date,
-        chunk_id=chunk.chunk_id,
-        title=chunk.title,
-        outlet=chunk.outlet,
-    )
+        return Citation.of(chunk, evidence.start, evidence.end)
+    start = max(chunk.text.find(evidence.sentence), 0)
+    return Citation.of(chunk, start, start + len(evidence.sentence))

@@ -1,5 +1,5 @@
-"""Word tokens for lexical matching, shared by the keyword index, the citation check and
-sentence matching: one tokenizer, so a word matches the same way everywhere."""
+"""Words: the one tokenizer and stemmer, shared by the keyword index, sentence matching and the
+citation checks, so a word matches the same way everywhere."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from functools import lru_cache
 import Stemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-_CASED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
+# A word as written, case and apostrophes kept: names, acronyms and possessives ("Putin’s").
+CASED_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+")
 
 STOPWORDS = frozenset(
     (
@@ -26,7 +27,8 @@ _IRREGULAR = {
     "went": "go", "came": "come", "took": "take", "gave": "give", "began": "begin",
     "won": "win", "told": "tell", "flew": "fly", "left": "leave",
 }  # fmt: skip
-_CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
+# Small words inside a spelled-out name: "Belt and Road Initiative", "Council of Europe".
+NAME_CONNECTORS = frozenset({"of", "and", "the", "for", "&"})
 # A PyStemmer object must not be used by two threads at once; one per thread is cheap.
 _stemmers = threading.local()
 
@@ -69,7 +71,13 @@ def tokens(text: str) -> list[str]:
 def index_tokens(text: str) -> list[str]:
     """`tokens` plus the acronyms the text's names allow ("Shanghai Cooperation Organization"
     is also "sco"), so a question that uses the acronym still matches lexically."""
-    return tokens(text) + [a.lower() for a in initialisms(_CASED_WORD.findall(text))]
+    return tokens(text) + [a.lower() for a in initialisms(CASED_WORD.findall(text))]
+
+
+def bare(word: str) -> str:
+    """Lower case without a possessive: "Putin's" matches "Putin"."""
+    lower = word.lower().replace("’", "'")
+    return lower[:-2] if lower.endswith("'s") else lower
 
 
 def is_acronym(word: str) -> bool:
@@ -86,7 +94,7 @@ def initialisms(words: list[str]) -> set[str]:
             if run or word.lower() not in STOPWORDS:  # "The Russian" is no name
                 run.append(word[0])
             continue
-        if word.lower() in _CONNECTORS and run:
+        if word.lower() in NAME_CONNECTORS and run:
             continue
         letters = "".join(run)
         found |= {

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from rag.matching import QuestionTerms, score_sentence
 from rag.text.sentences import sentence_spans
+from rag.text.terms import QuestionTerms, score_sentence
 
 ELISION = "…"
 # A sentence right after a matching one often finishes its point; it competes at this weight.

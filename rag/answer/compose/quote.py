@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.answer.answerability import AnalysedQuestion, best_quotable
-from rag.citations import Verified, normalise_days
-from rag.date_answers import DatedEvidence
-from rag.documents.dates import find_dates, format_day
-from rag.matching import SentenceMatch
-from rag.types import Chunk, Citation, Passage
+from rag.answer.compose.verified import Verified
+from rag.answer.evidence.answerability import best_quotable
+from rag.answer.evidence.date_solver import DatedEvidence
+from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.dates import find_dates, format_day, normalise_days
+from rag.types import Chunk, Citation, Passage, Statement
 
 
 def quote_answer(
@@ -45,28 +46,15 @@ def dated_answer(passages: list[Passage], dated: DatedEvidence) -> Verified:
 
 
 def _quoted(chunk: Chunk, start: int, end: int, prefix: str) -> Verified:
-    raw = chunk.text[start:end]
-    start += len(raw) - len(raw.lstrip())
-    end = start + len(raw.strip())
-    sentence = " ".join(chunk.text[start:end].split())
-    citation = Citation(
-        n=1,
-        source=chunk.source,
-        start=chunk.start + start,
-        end=chunk.start + end,
-        quote=chunk.text[start:end],
-        date=chunk.date,
-        chunk_id=chunk.chunk_id,
-        title=chunk.title,
-        outlet=chunk.outlet,
-    )
+    citation = Citation.of(chunk, start, end)
+    sentence = " ".join(citation.quote.split())
     resolved = _with_resolved_dates(sentence, chunk.date)
     # The publication date stays in the citation, not the sentence: a reader (and the check)
     # would take a day written next to the quote as a claim the quote must back.
     said = f"According to {chunk.outlet}, " if chunk.outlet else ""
-    text = f"{prefix}{said}“{normalise_days(resolved.rstrip())}” [1]"
+    text = f"{prefix}{said}“{normalise_days(resolved.rstrip())}”"
     note = f"answered by quoting {chunk.chunk_id} (in code)"
-    return Verified(text, [citation], answered=True, notes=[note])
+    return Verified([Statement(text, (citation,))], answered=True, notes=[note])
 
 
 def _find(chunk: Chunk, dated: DatedEvidence) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.retrieval.text import STOPWORDS, tokens
+from rag.text.words import STOPWORDS, tokens
 
 _NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*"
 _ROLE = r"[A-Za-z][a-z-]+(?:\s+[A-Za-z][a-z-]+)?"

@@ -19,7 +19,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-__all__ = ["DateMention", "Granularity", "annotate", "find_dates", "format_day", "mention_period"]
+__all__ = [
+    "CALENDAR_WORDS",
+    "MONTHS",
+    "WEEKDAYS",
+    "DateMention",
+    "Granularity",
+    "annotate",
+    "find_dates",
+    "format_day",
+    "mention_period",
+    "month_names",
+    "normalise_days",
+]
 
 Granularity = Literal["day", "month", "year"]
 
@@ -94,6 +106,9 @@ MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Capitalised for the calendar, not because they name something: a question about "Wednesday"
+# may be answered by a passage that says "3 July 2024".
+CALENDAR_WORDS = frozenset(w.lower() for w in (*MONTHS, *WEEKDAYS))
 _MONTH_ABBREVIATIONS = (
     "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
 )  # fmt: skip
@@ -483,3 +498,28 @@ def mention_period(mention: DateMention) -> tuple[date, date]:
 def _month_end(first: date) -> date:
     index = first.year * 12 + first.month  # the next month, 0-based
     return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
+
+
+# "May" is also a verb; as a month it comes with a day, a year or "in".
+_MONTH_NAME = re.compile(
+    r"\b(January|February|March|April|June|July|August|September|October|November|December)\b"
+    r"|\b(?:in|of|since|until) (May)\b|\b(May)(?= \d)"
+)
+_LEADING_WEEKDAY = re.compile(rf"({_WEEKDAY}),? ")
+
+
+def month_names(text: str) -> set[int]:
+    """The months `text` names, with or without a year (1-12)."""
+    return {MONTHS.index(next(g for g in m.groups() if g)) + 1 for m in _MONTH_NAME.finditer(text)}
+
+
+def normalise_days(text: str) -> str:
+    """Write every full date one way, "3 July 2024": "07/03", "July 3" and "3 July" read
+    differently around the world, and one form is easy to check by eye against the quote."""
+    for m in reversed(find_dates(text, None)):
+        if m.granularity != "day" or m.relative:
+            continue
+        weekday = _LEADING_WEEKDAY.match(m.text)
+        prefix = f"{weekday.group(1)}, " if weekday else ""
+        text = text[: m.start] + prefix + format_day(m.value) + text[m.end :]
+    return text

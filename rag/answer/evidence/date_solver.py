@@ -14,14 +14,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from rag.documents.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
-from rag.matching import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
+from rag.answer.question.analysis import is_date_question
+from rag.text.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
 from rag.text.sentences import sentence_spans
+from rag.text.terms import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
 from rag.types import Passage
 
-DATE_QUESTION = re.compile(
-    r"^\s*(?:on\s+|in\s+)?(?:what|which)\s+(?:exact\s+)?(?:date|day)\b|^\s*when\b", re.IGNORECASE
-)
 _WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
 # "In which month and year …", "In what year …": the answer is a period, not a day.
 _MONTH_QUESTION = re.compile(r"\b(?:what|which)\s+month\b", re.IGNORECASE)
@@ -56,10 +54,6 @@ class DatedEvidence:
         return text[self.start : self.end] if self.end > self.start else self.sentence
 
 
-def is_date_question(question: str) -> bool:
-    return bool(DATE_QUESTION.search(question))
-
-
 def asked_granularity(question: str) -> Granularity | None:
     """What a date question asks for: a day ("on what date", "when"), a month ("in which
     month and year") or a year ("in which year"); None for other questions. Of a text that
@@ -76,14 +70,38 @@ def asked_granularity(question: str) -> Granularity | None:
 def solve_asked(question: str, passages: list[Passage]) -> DatedEvidence | None:
     """`solve` at the granularity the question asks for; a "when" with no day in any answering
     sentence is answered by its month ("in February 2022")."""
-    granularity = asked_granularity(question)
-    if granularity is None:
-        return None
-    found = solve(question, passages, granularity)
-    last = re.split(r"(?<=\?)\s+", question.strip())[-1]
-    if found is None and granularity == "day" and _WHEN.search(last):
-        found = solve(question, passages, "month")
-    return found
+    return DatedQuestion(question, QuestionTerms.of(question)).asked(passages)
+
+
+class DatedQuestion:
+    """The date solver's findings for one question, each worked out once however many steps
+    ask: a question's date is solved over the pool (to answer in code, or to quote) and over
+    the prompt's passages (to repair the model's draft)."""
+
+    def __init__(self, question: str, terms: QuestionTerms) -> None:
+        self.question = question
+        self.terms = terms
+        self._found: dict[tuple[tuple[str, ...], Granularity], DatedEvidence | None] = {}
+
+    def solve(
+        self, passages: list[Passage], granularity: Granularity = "day"
+    ) -> DatedEvidence | None:
+        key = (tuple(p.chunk.chunk_id for p in passages), granularity)
+        if key not in self._found:
+            self._found[key] = solve(self.question, passages, granularity, self.terms)
+        return self._found[key]
+
+    def asked(self, passages: list[Passage]) -> DatedEvidence | None:
+        """At the granularity the question asks for; a "when" with no day in any answering
+        sentence is answered by its month ("in February 2022")."""
+        granularity = asked_granularity(self.question)
+        if granularity is None:
+            return None
+        found = self.solve(passages, granularity)
+        last = re.split(r"(?<=\?)\s+", self.question.strip())[-1]
+        if found is None and granularity == "day" and _WHEN.search(last):
+            found = self.solve(passages, "month")
+        return found
 
 
 def solve(
@@ -145,15 +163,11 @@ def _candidates(
             start = spans[k - 1].start
         if day is not None:
             score = score_sentence(text, terms, spelled)
-            has_event = bool(events) and score_sentence(text, _only(terms, events)) > 0
+            has_event = bool(events) and score_sentence(text, terms.only(events)) > 0
             out.append(
                 DatedEvidence(index, day, text, score, start, span.end, has_event, granularity)
             )
     return out
-
-
-def _only(terms: QuestionTerms, keys: set[str]) -> QuestionTerms:
-    return QuestionTerms({k: terms.weights[k] for k in keys}, terms.proper & keys)
 
 
 def _single(text: str, anchor: date | None, granularity: Granularity) -> date | None:

@@ -9,38 +9,26 @@ passage supports is dropped with a note. What comes out only cites what supports
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rag.answer.roles import RoleClaim, role_claims
-from rag.documents.dates import MONTHS, find_dates, format_day
-from rag.facts import Evidence, Facts, claim_facts
-from rag.retrieval.text import tokens
-from rag.text.sentences import sentence_spans, split_sentences
-from rag.types import Citation, Passage
+from rag.answer.compose.verified import REFUSAL_MARKER, Verified, refusal
+from rag.text.dates import CALENDAR_WORDS, normalise_days
+from rag.text.facts import Evidence, Facts, claim_facts
+from rag.text.markers import cited_sentences
+from rag.text.roles import RoleClaim, role_claims
+from rag.text.sentences import sentence_spans
+from rag.text.words import tokens
+from rag.types import Citation, Passage, Statement
 
-REFUSAL_MARKER = "NOT IN ARTICLES"
-REFUSAL_TEXT = "The articles do not contain the answer to this question."
-_MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-# Resolved-date brackets the model copied from a passage ("Thursday [4 July 2024]").
-_DATE_BRACKETS = re.compile(r"\s*\[((?:week of )?(?:\d{1,2} )?(?:[A-Z][a-z]+ )?\d{4})\]")
 _REFUSAL_PHRASES = re.compile(
     r"not in (the )?articles|(do|does) not (contain|mention|say|provide|specify)|"
     r"no information|not (mentioned|specified|stated|provided)|cannot (be )?(answer|determine)",
     re.IGNORECASE,
 )
-_MONTH_WORDS = frozenset(m.lower() for m in MONTHS)
 # Share of a sentence's content words a passage must contain to back a sentence with no figures.
 MIN_OVERLAP = 0.5
 # Share of its words a passage must share with a sentence to take over its citation.
 MIN_MOVE_OVERLAP = 0.3
-
-
-@dataclass
-class Verified:
-    text: str
-    citations: list[Citation]
-    answered: bool
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -88,7 +76,7 @@ def verify_answer(raw: str, passages: list[Passage]) -> Verified:
     """Repair or drop citations so each one supports its sentence; renumber them 1..n."""
     raw = raw.strip()
     if not raw or REFUSAL_MARKER in raw.upper() or not passages:
-        return Verified(REFUSAL_TEXT, [], answered=False)
+        return refusal()
     views = [_PassageView.of(p) for p in passages]
     notes: list[str] = []
     kept: list[tuple[str, list[int]]] = []
@@ -98,24 +86,24 @@ def verify_answer(raw: str, passages: list[Passage]) -> Verified:
             continue
         kept.append((sentence.text, supporting))
     if not kept or all(_REFUSAL_PHRASES.search(text) and not cites for text, cites in kept):
-        return Verified(REFUSAL_TEXT, [], answered=False, notes=notes)
-    return _render(kept, views, notes)
+        return refusal(notes)
+    statements = [
+        Statement(normalise_days(text), tuple(_citation(text, views[i]) for i in backers))
+        for text, backers in kept
+    ]
+    return Verified(statements, answered=True, notes=notes)
 
 
 def _sentences(raw: str, n_passages: int, notes: list[str]) -> list[_Sentence]:
     out = []
-    for part in split_sentences(_DATE_BRACKETS.sub(r" (\1)", raw)):
+    for part in cited_sentences(raw):
         cited: list[int] = []
-        for group in _MARKERS.findall(part):
-            for number in group.split(","):
-                n = int(number)
-                if 1 <= n <= n_passages:
-                    cited.append(n - 1)
-                else:
-                    notes.append(f"dropped citation [{n}]: no such passage")
-        text = _MARKERS.sub("", part).strip()
-        if text:
-            out.append(_Sentence(text, tuple(dict.fromkeys(cited))))
+        for n in part.numbers:
+            if 1 <= n <= n_passages:
+                cited.append(n - 1)
+            else:
+                notes.append(f"dropped citation [{n}]: no such passage")
+        out.append(_Sentence(part.text, tuple(cited)))
     return out
 
 
@@ -177,7 +165,7 @@ def _cover(
             return [i]
     # Greedy: each fact from the best-ranked passage that has it.
     chosen: list[int] = []
-    for fact in _split(facts):
+    for fact in facts.each():
         backer = next((i for i in order if views[i].supports(fact)), None)
         if backer is None:
             return []
@@ -187,68 +175,13 @@ def _cover(
     return chosen if len(chosen) > 1 else []
 
 
-def _split(facts: Facts) -> list[Facts]:
-    empty: frozenset = frozenset()
-    return (
-        [Facts(frozenset({n}), empty, empty, empty) for n in facts.numbers]
-        + [Facts(empty, frozenset({d}), empty, empty) for d in facts.days]
-        + [Facts(empty, empty, frozenset({m}), empty) for m in facts.months]
-        + [Facts(empty, empty, empty, frozenset({y})) for y in facts.years]
-        + [Facts(empty, empty, empty, empty, frozenset({m})) for m in facts.month_names]
-    )
-
-
 def _numbers(indexes: tuple[int, ...] | list[int]) -> str:
     return "".join(f"[{i + 1}]" for i in indexes)
 
 
-def normalise_days(text: str) -> str:
-    """Write every full date one way, "3 July 2024": "07/03", "July 3" and "3 July" read
-    differently around the world, and one form is easy to check by eye against the quote."""
-    for m in reversed(find_dates(text, None)):
-        if m.granularity != "day" or m.relative:
-            continue
-        weekday = re.match(r"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),? ", m.text)
-        prefix = f"{weekday.group(1)}, " if weekday else ""
-        text = text[: m.start] + prefix + format_day(m.value) + text[m.end :]
-    return text
-
-
-def _render(
-    kept: list[tuple[str, list[int]]], views: list[_PassageView], notes: list[str]
-) -> Verified:
-    numbering: dict[tuple[int, str], int] = {}
-    citations: list[Citation] = []
-    sentences_out: list[str] = []
-    for text, backers in kept:
-        markers = []
-        for i in backers:
-            quote_start, quote_end = _quote_span(text, views[i])
-            key = (i, f"{quote_start}:{quote_end}")
-            if key not in numbering:
-                numbering[key] = len(citations) + 1
-                chunk = views[i].passage.chunk
-                citations.append(
-                    Citation(
-                        n=numbering[key],
-                        source=chunk.source,
-                        start=chunk.start + quote_start,
-                        end=chunk.start + quote_end,
-                        quote=chunk.text[quote_start:quote_end],
-                        date=chunk.date,
-                        chunk_id=chunk.chunk_id,
-                        title=chunk.title,
-                        outlet=chunk.outlet,
-                    )
-                )
-            markers.append(f"[{numbering[key]}]")
-        body = text.rstrip()
-        end = ""
-        if body and body[-1] in ".!?":
-            body, end = body[:-1], body[-1]
-        body = normalise_days(body)
-        sentences_out.append(f"{body} {''.join(markers)}{end}" if markers else f"{body}{end}")
-    return Verified(" ".join(sentences_out), citations, answered=True, notes=notes)
+def _citation(sentence: str, view: _PassageView) -> Citation:
+    start, end = _quote_span(sentence, view)
+    return Citation.of(view.passage.chunk, start, end)
 
 
 def _quote_span(sentence: str, view: _PassageView) -> tuple[int, int]:
@@ -262,13 +195,13 @@ def _quote_span(sentence: str, view: _PassageView) -> tuple[int, int]:
     facts = claim_facts(sentence)
     # Figures and month names are matched through `facts`; counting them as words would pull
     # in datelines that merely share "July" or "2024".
-    words = {w for w in tokens(sentence) if not w.isdigit() and w not in _MONTH_WORDS}
+    words = {w for w in tokens(sentence) if not w.isdigit() and w not in CALENDAR_WORDS}
     anchor_date = chunk.date
 
     def fact_hits(i: int) -> int:
         span = spans[i]
         ev = Evidence.of(chunk.text[span.start : span.end], anchor_date)
-        return sum(ev.supports(f) for f in _split(facts))
+        return sum(ev.supports(f) for f in facts.each())
 
     def overlap(i: int) -> int:
         span = spans[i]
