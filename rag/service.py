@@ -16,13 +16,13 @@ from rag.answer.context import AnswerContext, AnswerParts, AnswerSettings
 from rag.answer.events import Final, StreamEvent, Token, final_answer
 from rag.answer.time_scope import retrieve_scoped
 from rag.cancellation import Cancellation
-from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel, UsageMeter
 from rag.prompts import Prompts
 from rag.questions import EMPTY_QUESTION, is_blank
 from rag.retrieval.base import Retriever
+from rag.state.conversations.base import ConversationStore
 from rag.store.base import StoredDocument, VectorStore
 from rag.types import Answer, Document, Filters, Message, Passage, Turn
 
