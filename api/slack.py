@@ -35,10 +35,10 @@ from starlette.concurrency import run_in_threadpool
 from api.admission import Admission, Slot
 from api.slack_text import escape, inert, inert_code, unescape
 from rag.errors import BackendUnavailable, EmptyCorpus, InvalidInput, RagError
-from rag.events import EventLedger
 from rag.factory import build_event_ledger
 from rag.service import RagService
 from rag.settings import Settings
+from rag.state.event_ledger.base import EventLedger
 from rag.types import Answer, Citation, Turn
 
 logger = logging.getLogger(__name__)

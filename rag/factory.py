@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rag.answer.prompts import Prompts
-from rag.conversations import ConversationStore, SqliteConversationStore
 from rag.embeddings.base import Embedder
-from rag.events import EventLedger
 from rag.ingest import Ingestor
 from rag.llm.base import ChatModel
-from rag.locks import FileWriteLock, WriteLock
 from rag.retrieval.base import Retriever
 from rag.retrieval.hybrid import HybridRetriever
 from rag.retrieval.indexed_store import KeywordIndexedStore
@@ -19,7 +18,15 @@ from rag.retrieval.keyword import KeywordIndex
 from rag.retrieval.keyword_sync import bring_in_step
 from rag.service import RagService
 from rag.settings import Settings
+from rag.state.conversations.base import ConversationStore
+from rag.state.conversations.sqlite import SqliteConversationStore
+from rag.state.event_ledger.base import EventLedger
+from rag.state.write_lock.base import WriteLock
+from rag.state.write_lock.file import FileWriteLock
 from rag.store.base import VectorStore
+
+if TYPE_CHECKING:
+    from rag.state.postgres import Database
 
 
 def build_embedder(s: Settings) -> Embedder:
@@ -64,10 +71,12 @@ def build_event_ledger(s: Settings) -> EventLedger:
     """Where chat-platform event claims live: the shared Postgres database when
     `RAG_CONVERSATIONS__URL` is set (every host), else a SQLite file that the workers on this
     data dir share."""
-    url = _postgres_url(s)
-    if url is not None:
-        return build_postgres_event_ledger(url)
-    from rag.event_ledger_sqlite import SqliteEventLedger
+    db = shared_database(s)
+    if db is not None:
+        from rag.state.event_ledger.postgres import PostgresEventLedger
+
+        return PostgresEventLedger(db)
+    from rag.state.event_ledger.sqlite import SqliteEventLedger
 
     return SqliteEventLedger(s.events_path)
 
@@ -95,37 +104,58 @@ def _postgres_url(s: Settings) -> str | None:
     return url or None
 
 
-def build_conversations(s: Settings) -> ConversationStore:
-    """SQLite under the data folder, or the shared Postgres database when its URL is set."""
+# One `Database` per URL and pool size in this process. A forked child inherits this dict and
+# the objects in it: each `Database` notices the new pid and opens a pool of its own.
+_databases: dict[tuple[str, int], Database] = {}
+_databases_lock = threading.Lock()
+
+
+def shared_database(s: Settings) -> Database | None:
+    """The process's one Postgres pool on `RAG_CONVERSATIONS__URL` (None when unset), which
+    the conversation store, the event ledger and the write lock share: a worker keeps at most
+    `RAG_CONVERSATIONS__POOL_SIZE` connections, whatever it builds. Made on first call; its
+    pool opens on first use."""
     url = _postgres_url(s)
     if url is None:
+        return None
+    from rag.state.postgres import Database  # needs the `postgres` extra: a clear error if not
+
+    key = (url, s.conversations.pool_size)
+    with _databases_lock:
+        db = _databases.get(key)
+        if db is None:
+            db = _databases[key] = Database(url, s.conversations.pool_size)
+        return db
+
+
+def close_shared_databases() -> None:
+    """Close the pools `shared_database` opened in this process (tests, or a clean exit)."""
+    with _databases_lock:
+        opened = list(_databases.values())
+        _databases.clear()
+    for db in opened:
+        db.close()
+
+
+def build_conversations(s: Settings) -> ConversationStore:
+    """SQLite under the data folder, or the shared Postgres database when its URL is set."""
+    db = shared_database(s)
+    if db is None:
         return SqliteConversationStore(s.conversations_path, s.conversations.max_turns)
-    from rag.postgres.conversations import PostgresConversationStore
-    from rag.postgres.database import Database
+    from rag.state.conversations.postgres import PostgresConversationStore
 
-    return PostgresConversationStore(
-        Database(url, s.conversations.pool_size), s.conversations.max_turns
-    )
-
-
-def build_postgres_event_ledger(url: str, pool_size: int = 4) -> EventLedger:
-    """The event ledger in the shared Postgres database (`RAG_CONVERSATIONS__URL`)."""
-    from rag.postgres.database import Database
-    from rag.postgres.events import PostgresEventLedger
-
-    return PostgresEventLedger(Database(url, pool_size))
+    return PostgresConversationStore(db, s.conversations.max_turns)
 
 
 def build_write_lock(s: Settings) -> WriteLock:
     """The upload/delete lock: a file lock for one host, a Postgres advisory lock for many."""
     timeout_s = s.api.write_lock_timeout_s
-    url = _postgres_url(s)
-    if url is None:
+    db = shared_database(s)
+    if db is None:
         return FileWriteLock(s.write_lock_path, timeout_s)
-    from rag.postgres.database import Database
-    from rag.postgres.locks import PostgresWriteLock
+    from rag.state.write_lock.postgres import PostgresWriteLock
 
-    return PostgresWriteLock(Database(url), timeout_s)
+    return PostgresWriteLock(db, timeout_s)
 
 
 def build_service(

@@ -16,12 +16,12 @@ from rag.answer.context import AnswerContext, AnswerParts, AnswerSettings
 from rag.answer.events import Final, StreamEvent, Token, final_answer
 from rag.answer.prompts import Prompts
 from rag.cancellation import Cancellation
-from rag.conversations import ConversationStore
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel, UsageMeter
 from rag.retrieval.base import Retriever
 from rag.retrieval.scoped import retrieve_scoped
+from rag.state.conversations.base import ConversationStore
 from rag.store.base import StoredDocument, VectorStore
 from rag.text.blank import EMPTY_QUESTION, is_blank
 from rag.types import Answer, Document, Filters, Message, Passage, Turn

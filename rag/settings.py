@@ -112,7 +112,8 @@ class ConversationSettings(BaseModel):
     # hosts share (needs the `postgres` extra).
     url: SecretStr | None = None
     max_turns: int = Field(6, ge=1, le=100)
-    # Connections each process keeps open to Postgres at most.
+    # Connections each process keeps open to Postgres at most: its one pool, which the
+    # conversations and the event ledger share (the write lock adds one while held).
     pool_size: int = Field(8, ge=1, le=100)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from rag.embeddings.base import Embedder
 from rag.embeddings.onnx_minilm import MiniLMEmbedder
-from rag.factory import build_service
+from rag.factory import build_service, close_shared_databases
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings
@@ -98,16 +98,18 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> str:
-    """The URL of a fresh, empty database on the session's PostgreSQL."""
-    return postgres_server.new_database()
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a fresh, empty database on the session's PostgreSQL; the pools that the
+    factory opened on it meanwhile are closed afterwards."""
+    yield postgres_server.new_database()
+    close_shared_databases()
 
 
 @pytest.fixture
 def open_database(postgres_url: str) -> Iterator[Callable[..., Any]]:
-    """Opens `rag.postgres.database.Database`s on `postgres_url`, each closed after the test
+    """Opens `rag.state.postgres.Database`s on `postgres_url`, each closed after the test
     (a pool left to the garbage collector complains from its own worker thread)."""
-    from rag.postgres.database import Database
+    from rag.state.postgres import Database
 
     opened: list[Database] = []
 

@@ -16,7 +16,7 @@ from api.deps import ServiceDep, SettingsDep
 from api.schemas import DocumentOut, ErrorOut, UploadResult
 from rag.documents.loader import check_file_type, parse_document
 from rag.errors import BackendUnavailable, InvalidInput
-from rag.locks import WriteLock
+from rag.state.write_lock.base import WriteLock
 
 log = logging.getLogger("newsrag.api")
 router = APIRouter()
@@ -28,7 +28,7 @@ def get_write_lock(request: Request) -> WriteLock:
     # Storing a document and writing its file happen as one step: two uploads of one name that
     # interleave would leave the store holding one version and the upload dir the other (or
     # fail on their shared temporary file). One writer at a time: per thread, per worker
-    # process and, with the shared database, per host (rag.locks).
+    # process and, with the shared database, per host (rag.state.write_lock).
     return request.app.state.write_lock  # type: ignore[no-any-return]
 
 

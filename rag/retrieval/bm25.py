@@ -44,6 +44,10 @@ class BM25Index:
 
     def replace_all(self, chunks: Iterable[Chunk], expected: int | None = None) -> bool:
         with self._lock:
+            # As the protocol says (and the SQLite index does): a caller that found the index
+            # out of step is told when another thread has mended it meanwhile.
+            if expected is not None and len(self._all) == expected:
+                return False
             self._all = {c.chunk_id: c for c in chunks}
             self._build()
         return True

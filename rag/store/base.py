@@ -28,12 +28,19 @@ class VectorStore(Protocol):
 
     >>> store.upsert(chunks, vectors)
     >>> [(c.chunk_id, score) for c, score in store.query(vector, k=3, filters=Filters())]
+
+    Every read gives chunks back with every field as written. `rag.testing.store.StoreContract`
+    is what each implementation must pass (ChromaStore on disk and as a server client, and
+    `rag.testing.fakes.FakeStore`).
     """
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Store each chunk with its vector, replacing one stored under the same chunk id."""
+        ...
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
-        """All of them, or raise having deleted none (as any reader sees it)."""
+        """All of them, or raise having deleted none (as any reader sees it). Unknown and
+        repeated ids are ignored."""
         ...
 
     def forget(self, chunk_ids: Sequence[str]) -> None:
@@ -45,25 +52,39 @@ class VectorStore(Protocol):
         """Which of `chunk_ids` are stored, in one look-up."""
         ...
 
-    def query(
-        self, vector: Sequence[float], k: int, filters: Filters
-    ) -> list[tuple[Chunk, float]]: ...
+    def query(self, vector: Sequence[float], k: int, filters: Filters) -> list[tuple[Chunk, float]]:
+        """At most `k` chunks that pass `filters`, nearest first, each with its cosine
+        similarity to `vector` (1.0: the same direction). Filters: `sources` lists the files
+        allowed; `date_from`/`date_to` are inclusive and leave out undated articles."""
+        ...
 
-    def chunks(self, doc_id: str | None = None) -> list[Chunk]: ...
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        """Every chunk of one document, or of all when `doc_id` is None; in no set order."""
+        ...
 
     def chunk_ids(self) -> set[str]:
         """Every stored chunk's id, without texts: what the keyword index's repair compares."""
         ...
 
-    def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
+    def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        """The stored chunks among `chunk_ids`, each once, in no set order; unknown ids are
+        skipped."""
+        ...
 
     def chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
         """For each listed document with chunks stored: chunk id -> content hash. One call for
         many documents, because ingest asks this of every file it reads."""
         ...
 
-    def documents(self) -> list[StoredDocument]: ...
+    def documents(self) -> list[StoredDocument]:
+        """One entry per stored version (doc_id and content hash) of each article, sorted by
+        source file name."""
+        ...
 
-    def count(self) -> int: ...
+    def count(self) -> int:
+        """How many chunks are stored."""
+        ...
 
-    def ping(self) -> None: ...
+    def ping(self) -> None:
+        """Return when the store answers; raise `BackendUnavailable` (HTTP 503) when not."""
+        ...

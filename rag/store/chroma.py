@@ -305,17 +305,20 @@ class ChromaStore:
         return {cid for page in self._pages(None, []) for cid in page["ids"]}
 
     def chunks_by_id(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        # Chroma refuses a repeated id in one get() (and a refusal would mark the client
+        # broken), so each id is asked once; hidden chunks are gone for readers, as in `chunks`.
+        ids = list(dict.fromkeys(chunk_ids))
+        hidden = self._hidden()
         out: list[Chunk] = []
-        for i in range(0, len(chunk_ids), _PAGE):
-            with self._guard():
-                page = self._collection.get(
-                    ids=list(chunk_ids[i : i + _PAGE]), include=["documents", "metadatas"]
-                )
+        for i in range(0, len(ids), _PAGE):
+            with self._guard() as collection:
+                page = collection.get(ids=ids[i : i + _PAGE], include=["documents", "metadatas"])
             out += [
                 _chunk(cid, doc, meta)
                 for cid, doc, meta in zip(
                     page["ids"], page["documents"], page["metadatas"], strict=True
                 )
+                if cid not in hidden
             ]
         return out
 

@@ -24,10 +24,10 @@ import httpx
 from api.app import create_app
 from api.slack import SLACK_DOWN_TEXT, THINKING_TEXT
 from rag.embeddings.base import Embedder
-from rag.event_ledger_sqlite import SqliteEventLedger
 from rag.factory import build_service
 from rag.llm.fake import FakeChatModel
 from rag.settings import ApiSettings, Settings, SlackSettings
+from rag.state.event_ledger.sqlite import SqliteEventLedger
 from rag.types import Message
 from tests.conftest import BRI, CORPUS
 from tests.servers import serve_app

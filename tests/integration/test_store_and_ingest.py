@@ -1,4 +1,4 @@
-"""Real Chroma on disk with the real MiniLM embedder."""
+"""Real Chroma on disk: the shipped store contract, then ingest with the real MiniLM embedder."""
 
 from collections.abc import Callable
 from datetime import date
@@ -12,62 +12,35 @@ from rag.embeddings.onnx_minilm import MiniLMEmbedder
 from rag.errors import InvalidInput
 from rag.ingest import embedding_text
 from rag.service import RagService
+from rag.store.base import VectorStore
 from rag.store.chroma import ChromaStore
+from rag.testing.store import StoreContract
 from rag.types import Filters
 from tests.conftest import ASTANA, BRI, CORPUS, MemoEmbedder
 
 
-class StoreContract:
-    """What every VectorStore must do; subclasses provide the `store` fixture."""
-
-    def test_nearest_first_and_filters(self, store: ChromaStore, embedder: MiniLMEmbedder) -> None:
-        chunks = [c for p in sorted(CORPUS.iterdir()) for c in chunk_document(load_document(p))]
-        store.upsert(chunks, embedder.embed([embedding_text(c) for c in chunks]))
-        assert store.count() == len(chunks)
-        query = embedder.embed(["additional $100 billion loans Belt and Road lenders"])[0]
-        hits = store.query(query, 3, Filters())
-        assert BRI in {c.source for c, _ in hits}  # dense alone; hybrid puts it first
-        assert hits[0][1] >= hits[1][1] >= hits[2][1]
-        only_2024 = store.query(query, 50, Filters(date_from=date(2024, 1, 1)))
-        assert only_2024 and all(c.date and c.date.year == 2024 for c, _ in only_2024)
-        one_file = store.query(query, 50, Filters(sources=(ASTANA,)))
-        assert {c.source for c, _ in one_file} == {ASTANA}
-
-    def test_round_trip_keeps_every_field(
-        self, store: ChromaStore, embedder: MiniLMEmbedder
-    ) -> None:
-        chunks = chunk_document(load_document(CORPUS / ASTANA))
-        store.upsert(chunks, embedder.embed([c.text for c in chunks]))
-        assert sorted(store.chunks(chunks[0].doc_id), key=lambda c: c.index) == chunks
-
-    def test_delete(self, store: ChromaStore, embedder: MiniLMEmbedder) -> None:
-        chunks = chunk_document(load_document(CORPUS / ASTANA))
-        store.upsert(chunks, embedder.embed([c.text for c in chunks]))
-        store.delete([c.chunk_id for c in chunks[:2]])
-        assert store.count() == len(chunks) - 2
-        (doc,) = store.documents()
-        assert not doc.complete
-
-    def test_chunk_hashes_of_many_documents_in_one_call(
-        self, store: ChromaStore, embedder: MiniLMEmbedder
-    ) -> None:
-        astana = chunk_document(load_document(CORPUS / ASTANA))
-        bri = chunk_document(load_document(CORPUS / BRI))
-        store.upsert(astana + bri, embedder.embed([c.text for c in astana + bri]))
-
-        hashes = store.chunk_hashes([astana[0].doc_id, bri[0].doc_id, "never-ingested"])
-
-        assert hashes == {
-            astana[0].doc_id: {c.chunk_id: c.content_hash for c in astana},
-            bri[0].doc_id: {c.chunk_id: c.content_hash for c in bri},
-        }
-        assert store.chunk_hashes([]) == {}
+def test_real_embeddings_put_the_article_first_and_filters_hold(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    """The contract's hand-made vectors, once more with MiniLM's over the sample articles."""
+    store = ChromaStore("articles", embedder.name, path=tmp_path / "chroma")
+    chunks = [c for p in sorted(CORPUS.iterdir()) for c in chunk_document(load_document(p))]
+    store.upsert(chunks, embedder.embed([embedding_text(c) for c in chunks]))
+    assert store.count() == len(chunks)
+    query = embedder.embed(["additional $100 billion loans Belt and Road lenders"])[0]
+    hits = store.query(query, 3, Filters())
+    assert BRI in {c.source for c, _ in hits}  # dense alone; hybrid puts it first
+    assert hits[0][1] >= hits[1][1] >= hits[2][1]
+    only_2024 = store.query(query, 50, Filters(date_from=date(2024, 1, 1)))
+    assert only_2024 and all(c.date and c.date.year == 2024 for c, _ in only_2024)
+    one_file = store.query(query, 50, Filters(sources=(ASTANA,)))
+    assert {c.source for c, _ in one_file} == {ASTANA}
 
 
 class TestChromaOnDisk(StoreContract):
     @pytest.fixture
-    def store(self, tmp_path: Path, embedder: MiniLMEmbedder) -> ChromaStore:
-        return ChromaStore("articles", embedder.name, path=tmp_path / "chroma")
+    def store(self, tmp_path: Path) -> VectorStore:
+        return ChromaStore("articles", "contract-vectors", path=tmp_path / "chroma")
 
 
 def test_store_refuses_vectors_from_another_embedder(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The same store contract and end-to-end path, against a real Chroma server over HTTP."""
+"""The shipped store contract and the end-to-end path, against a real Chroma server over HTTP."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from rag.factory import build_service, build_store
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings, StoreSettings
+from rag.store.base import VectorStore
 from rag.store.chroma import ChromaStore
+from rag.testing.store import StoreContract
 from tests.conftest import ASTANA, BRI, CORPUS, TASS_LIKE, MemoEmbedder
-from tests.integration.test_store_and_ingest import StoreContract
 from tests.scale.conftest import (
     FORTY_TWO,
     ChromaServer,
@@ -32,11 +33,9 @@ from tests.servers import free_port, serve_app
 
 class TestChromaServer(StoreContract):
     @pytest.fixture
-    def store(
-        self, chroma_server: ChromaServer, collection: str, embedder: MemoEmbedder
-    ) -> ChromaStore:
+    def store(self, chroma_server: ChromaServer, collection: str) -> VectorStore:
         return ChromaStore(
-            collection, embedder.name, host=chroma_server.host, port=chroma_server.port
+            collection, "contract-vectors", host=chroma_server.host, port=chroma_server.port
         )
 
 

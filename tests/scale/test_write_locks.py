@@ -1,19 +1,13 @@
 """The upload/delete lock: one writer at a time across threads, processes and hosts.
 
-`WriteLockContract` runs against the file lock (one host) and the Postgres advisory lock
-(several hosts); the last tests check the lock on the real HTTP path.
+The shipped `WriteLockContract` runs against the file lock (one host) and the Postgres advisory
+lock (several hosts); the last tests check the lock on the real HTTP path.
 """
 
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
-import signal
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
@@ -21,120 +15,15 @@ import httpx
 import pytest
 
 from api.app import create_app
-from rag.errors import BackendUnavailable
 from rag.factory import build_service, build_write_lock
 from rag.llm.fake import FakeChatModel
-from rag.locks import Busy, FileWriteLock, WriteLock
 from rag.settings import ApiSettings, ConversationSettings, Settings
+from rag.state.write_lock.base import WriteLock
+from rag.state.write_lock.file import FileWriteLock
+from rag.testing.write_lock import WriteLockContract
 from tests.conftest import MemoEmbedder
-from tests.scale.lock_holder import hold_until, open_postgres_lock
+from tests.scale.lock_holder import open_postgres_lock
 from tests.servers import serve_app
-
-SPAWN = multiprocessing.get_context("spawn")
-DEADLINE_S = 60.0
-
-
-class WriteLockContract:
-    """What every WriteLock must do. `open_lock(timeout_s)` is picklable and opens a lock on
-    the same data, as another worker process or host would."""
-
-    @pytest.fixture
-    def open_lock(self) -> Callable[[float], WriteLock]:
-        raise NotImplementedError
-
-    def _child_holding(
-        self, open_lock: Callable[[float], WriteLock]
-    ) -> tuple[multiprocessing.process.BaseProcess, Event]:
-        held, go = SPAWN.Event(), SPAWN.Event()
-        child = SPAWN.Process(target=hold_until, args=(open_lock, held, go))
-        child.start()
-        assert held.wait(DEADLINE_S), "the child never took the lock"
-        return child, go
-
-    def test_another_process_waits_then_gets_busy(
-        self, open_lock: Callable[[float], WriteLock]
-    ) -> None:
-        child, go = self._child_holding(open_lock)
-        try:
-            with pytest.raises(Busy, match="try again") as caught, open_lock(0.3).hold():
-                pytest.fail("took a lock another process holds")
-            assert isinstance(caught.value, BackendUnavailable)  # so HTTP answers 503
-        finally:
-            go.set()
-            child.join(DEADLINE_S)
-        assert child.exitcode == 0
-        with open_lock(DEADLINE_S).hold():
-            pass
-
-    def test_a_waiter_gets_the_lock_when_the_holder_lets_go(
-        self, open_lock: Callable[[float], WriteLock]
-    ) -> None:
-        child, go = self._child_holding(open_lock)
-        got = threading.Event()
-
-        def wait_for_it() -> None:
-            with open_lock(DEADLINE_S).hold():
-                got.set()
-
-        waiter = threading.Thread(target=wait_for_it)
-        waiter.start()
-        assert not got.is_set()
-        go.set()
-        waiter.join(DEADLINE_S)
-        child.join(DEADLINE_S)
-        assert got.is_set()
-
-    def test_a_holder_that_dies_frees_the_lock(
-        self, open_lock: Callable[[float], WriteLock]
-    ) -> None:
-        child, _ = self._child_holding(open_lock)
-        assert child.pid is not None
-        os.kill(child.pid, signal.SIGKILL)  # a worker or host that crashed mid-upload
-        child.join(DEADLINE_S)
-        with open_lock(DEADLINE_S).hold():
-            pass
-
-    def test_threads_of_one_process_take_turns(
-        self, open_lock: Callable[[float], WriteLock]
-    ) -> None:
-        lock = open_lock(DEADLINE_S)
-        inside = 0
-        most = 0
-        count = threading.Lock()
-
-        def write(_: int) -> None:
-            nonlocal inside, most
-            with lock.hold():
-                with count:
-                    inside += 1
-                    most = max(most, inside)
-                # Yield the CPU inside the lock, so overlapping holders would show.
-                os.sched_yield()
-                with count:
-                    inside -= 1
-
-        with ThreadPoolExecutor(6) as pool:
-            list(pool.map(write, range(60)))
-        assert most == 1
-
-    def test_a_thread_waiting_in_the_same_process_gets_busy(
-        self, open_lock: Callable[[float], WriteLock]
-    ) -> None:
-        lock = open_lock(0.2)
-        errors: list[BaseException] = []
-
-        def second() -> None:
-            try:
-                with lock.hold():
-                    pass
-            except Busy as exc:
-                errors.append(exc)
-
-        with lock.hold():
-            other = threading.Thread(target=second)
-            other.start()
-            other.join(DEADLINE_S)
-        assert len(errors) == 1
 
 
 class TestFileWriteLock(WriteLockContract):

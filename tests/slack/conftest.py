@@ -19,12 +19,12 @@ from fastapi import FastAPI
 
 from api.slack import slack_router
 from rag.embeddings.base import Embedder
-from rag.event_ledger_sqlite import SqliteEventLedger
 from rag.factory import build_service
 from rag.llm.base import ChatModel
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings, SlackSettings
+from rag.state.event_ledger.sqlite import SqliteEventLedger
 from rag.types import Message
 from tests.servers import serve_app
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, TEAM_ID, FakeSlack

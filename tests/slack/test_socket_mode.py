@@ -15,9 +15,9 @@ import api.slack_socket
 from api.slack import THINKING_TEXT, build_slack_app
 from api.slack_socket import run_socket_mode
 from rag.errors import RagError
-from rag.event_ledger_sqlite import SqliteEventLedger
 from rag.service import RagService
 from rag.settings import Settings
+from rag.state.event_ledger.sqlite import SqliteEventLedger
 from tests.slack.conftest import LENDING_ANSWER, LENDING_QUESTION, event_callback
 from tests.slack.fake_slack import BOT_TOKEN, BOT_USER_ID, FakeSlack
 

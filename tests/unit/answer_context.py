@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from rag.answer.context import AnswerContext, AnswerParts, AnswerSettings
 from rag.answer.prompts import Prompts
 from rag.llm.base import UsageMeter
 from rag.llm.fake import FakeChatModel
+from rag.testing.fakes import FakeRetriever, FakeStore
 from rag.text.time_phrases import TimeScope
-from rag.types import Chunk, Citation, Filters, Message, Passage, Turn
+from rag.types import Chunk, Citation, Message, Passage, Turn
 
 PROMPTS = Prompts(Path(__file__).resolve().parents[2] / "prompts")
 
@@ -40,54 +41,23 @@ def passage(n: int, text: str, day: date | None = date(2024, 7, 4), doc: str = "
     return Passage(chunk, 1.0 / (n + 1))
 
 
-class FakeStore:
-    """The store calls the steps make: whole articles, and which chunks still exist."""
+class RecordingStore(FakeStore):
+    """The shipped in-memory store, recording whose chunks the steps read."""
 
-    def __init__(self, passages: Sequence[Passage], deleted: Sequence[str] = ()) -> None:
-        self._chunks = [p.chunk for p in passages]
-        self._deleted = set(deleted)
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        super().__init__(chunks)
         self.chunks_read: list[str | None] = []
 
     def chunks(self, doc_id: str | None = None) -> list[Chunk]:
         self.chunks_read.append(doc_id)
-        return [c for c in self._chunks if doc_id is None or c.doc_id == doc_id]
-
-    def existing(self, chunk_ids: Sequence[str]) -> set[str]:
-        return {i for i in chunk_ids if i not in self._deleted}
+        return super().chunks(doc_id)
 
 
-class FakeRetriever:
-    """Returns its passages in order, within the filters' publication dates."""
-
-    def __init__(
-        self,
-        passages: Sequence[Passage],
-        unknown: Sequence[str] = (),
-        newest: date | None = date(2024, 7, 4),
-    ) -> None:
-        self._passages = list(passages)
-        self._unknown = list(unknown)
-        self._newest = newest
-        self.queries: list[tuple[str, int, Filters | None]] = []
-
-    def unknown_names(self, question: str) -> list[str]:
-        return [name for name in self._unknown if name in question]
-
-    def newest_date(self) -> date | None:
-        return self._newest
-
-    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
-        self.queries.append((query, k, filters))
-        f = filters or Filters()
-        return [
-            p
-            for p in self._passages
-            if p.chunk.date is None
-            or (
-                (f.date_from is None or p.chunk.date >= f.date_from)
-                and (f.date_to is None or p.chunk.date <= f.date_to)
-            )
-        ][:k]
+def _store(passages: Sequence[Passage], deleted: Sequence[str]) -> RecordingStore:
+    """The passages' articles, less the chunks deleted while the answer was written."""
+    store = RecordingStore(p.chunk for p in passages)
+    store.delete(deleted)
+    return store
 
 
 def context(
@@ -102,8 +72,8 @@ def context(
     """A context as `RagService` builds it, over in-memory passages and a scripted model."""
     model = FakeChatModel(reply)
     parts = AnswerParts(
-        store=cast(Any, FakeStore(passages, deleted)),
-        retriever=cast(Any, FakeRetriever(passages, unknown)),
+        store=_store(passages, deleted),
+        retriever=FakeRetriever(passages, unknown),
         llm=lambda: model,
         prompts=PROMPTS,
         settings=AnswerSettings(top_k=top_k, focus_pool=16),

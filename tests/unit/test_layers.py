@@ -66,12 +66,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "rag.llm",
         "rag.embeddings",
         "rag.state",
-        # Shared state before it has one room (issue 21, item 4).
-        "rag.conversations",
-        "rag.events",
-        "rag.event_ledger_sqlite",
-        "rag.locks",
-        "rag.postgres",
         "rag.ingest",
         "rag.archive",
         "rag.presenters",

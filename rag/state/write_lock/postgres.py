@@ -1,4 +1,4 @@
-"""The upload lock as a Postgres advisory lock, held by every host that shares the database."""
+"""`WriteLock` as a Postgres advisory lock, honoured by every host that shares the database."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from contextlib import contextmanager, suppress
 import psycopg
 from psycopg import errors
 
-from rag.locks import LocalGate, busy
-from rag.postgres.database import Database
+from rag.state.postgres import Database
+from rag.state.write_lock.base import LocalGate, busy
 
 # Advisory locks with two int4 keys live apart from the one-bigint keys that conversation
 # appends take (hashtextextended), so the two can never collide.

@@ -1,11 +1,11 @@
-"""Conversation history in Postgres, so follow-ups can land on any worker of any host."""
+"""`ConversationStore` in Postgres, so follow-ups can land on any worker of any host."""
 
 from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
-from rag.conversations import ConversationStore
-from rag.postgres.database import Database
+from rag.state.conversations.base import ConversationStore, storable, storable_citations
+from rag.state.postgres import Database
 from rag.types import Turn
 
 # The same table as the SQLite store, so migrating is a copy of rows.
@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS turns (
 
 
 class PostgresConversationStore(ConversationStore):
-    """Turns in one Postgres table that every API host shares."""
+    """Turns in one Postgres table that every API host shares, through the process's one
+    `Database` pool (`rag.factory.shared_database`)."""
 
     def __init__(self, db: Database, max_turns: int = 6) -> None:
         self._db = db
@@ -58,5 +59,11 @@ class PostgresConversationStore(ConversationStore):
                 "INSERT INTO turns (conversation_id, seq, question, answer, citations)"
                 " SELECT %s, COALESCE(MAX(seq), 0) + 1, %s, %s, %s"
                 " FROM turns WHERE conversation_id = %s",
-                (conversation_id, turn.question, turn.answer, Jsonb(citations), conversation_id),
+                (
+                    conversation_id,
+                    storable(turn.question),
+                    storable(turn.answer),
+                    Jsonb(storable_citations(citations)),
+                    conversation_id,
+                ),
             )

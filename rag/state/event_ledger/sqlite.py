@@ -14,7 +14,8 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+
+from rag.state.event_ledger.base import PRUNE_EVERY_S, RETENTION_S, EventState
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS slack_events (
@@ -37,20 +38,24 @@ ON CONFLICT (event_id) DO UPDATE SET
 WHERE slack_events.state = 'answering' AND slack_events.lease_until <= :now
 """
 
-EventState = Literal["answering", "lapsed", "finished"]
+# Finished rows age from when they finished, claims from when their lease lapses: a live
+# claim is never pruned, however small the retention.
+_PRUNE = """
+DELETE FROM slack_events
+WHERE CASE state WHEN 'finished' THEN updated ELSE lease_until END < ?
+"""
 
 
 class SqliteEventLedger:
-    """Claims on event ids in `path`; safe across threads, processes and fork.
+    """`EventLedger` in `path`; safe across threads, processes and fork.
 
-    Rows older than `retention_s` are deleted now and then: Slack gives up redelivering an
-    event after about five minutes, so a day is far more than any retry needs.
+    Rows are pruned `retention_s` (`RETENTION_S`, one day) after they finish or lapse.
     """
 
     def __init__(
         self,
         path: Path,
-        retention_s: float = 86_400.0,
+        retention_s: float = RETENTION_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,8 +122,6 @@ class SqliteEventLedger:
         )
 
     def state(self, event_id: str) -> EventState | None:
-        """`answering` (lease alive), `lapsed` (its worker died or overran the lease: the next
-        delivery may claim it), `finished`, or None when never claimed or released."""
         row = (
             self._connect()
             .execute("SELECT state, lease_until FROM slack_events WHERE event_id = ?", (event_id,))
@@ -134,5 +137,5 @@ class SqliteEventLedger:
         # At most once a minute per object: a DELETE on every claim would cost writes.
         if now < self._next_prune:
             return
-        self._next_prune = now + 60.0
-        db.execute("DELETE FROM slack_events WHERE updated < ?", (now - self._retention_s,))
+        self._next_prune = now + PRUNE_EVERY_S
+        db.execute(_PRUNE, (now - self._retention_s,))

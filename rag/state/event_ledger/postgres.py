@@ -1,11 +1,13 @@
-"""Claims on chat-platform events in Postgres: each event answered once across all hosts."""
+"""`EventLedger` in Postgres: each chat-platform event answered once across all hosts."""
 
 from __future__ import annotations
 
 import secrets
 import threading
+import time
 
-from rag.postgres.database import Database
+from rag.state.event_ledger.base import PRUNE_EVERY_S, RETENTION_S, EventState
+from rag.state.postgres import Database
 
 # Times come from the database's clock, never a host's, so hosts whose clocks disagree still
 # agree on when a lease has lapsed.
@@ -30,69 +32,92 @@ ON CONFLICT (event_id) DO UPDATE
 RETURNING event_id
 """
 
+# Finished for good, whoever holds the claim now (or none: it lapsed, and its taker released
+# it): an answer is in the thread.
+_FINISH = """
+INSERT INTO event_claims (event_id, token, expires, finished)
+VALUES (%(id)s, '', clock_timestamp(), clock_timestamp())
+ON CONFLICT (event_id) DO UPDATE SET finished = EXCLUDED.finished
+    WHERE event_claims.finished IS NULL
+"""
+
 
 class PostgresEventLedger:
-    """`rag.events.EventLedger` in one table that every API host shares.
+    """`EventLedger` in one table that every API host shares, through the process's one
+    `Database` pool.
 
     A claim is a lease: when the process answering an event dies, its claim lapses after
-    `lease_s` and a redelivery may claim the event again; `finish` makes the claim permanent.
-    Rows older than `keep_s` are pruned now and then (the platform stops redelivering long
-    before that: Slack retries for about an hour).
+    `lease_s` and a redelivery may claim the event again; `finish` makes it permanent. Rows are
+    pruned `retention_s` (`RETENTION_S`, one day) after they finish or lapse.
     """
 
-    PRUNE_EVERY = 200  # claims between two prunes, per process
-
-    def __init__(self, db: Database, keep_s: float = 7 * 24 * 3600) -> None:
+    def __init__(self, db: Database, retention_s: float = RETENTION_S) -> None:
         self._db = db
-        self._keep_s = keep_s
+        self._retention_s = retention_s
         # The token of each claim this process holds: a process whose lease lapsed and was
         # taken over must not release the new holder's claim.
         self._tokens: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._claims = 0
+        # When to prune next, on this host's monotonic clock: only the schedule is local, the
+        # ages compared are the database's.
+        self._next_prune = 0.0
         db.ensure_schema(SCHEMA)
 
     def claim(self, event_id: str, lease_s: float) -> bool:
+        self._prune()
         token = secrets.token_hex(8)
         with self._db.transaction() as conn:
             row = conn.execute(
                 _CLAIM, {"id": event_id, "token": token, "lease": float(lease_s)}
             ).fetchone()
-        with self._lock:
-            if row is not None:
+        if row is not None:
+            with self._lock:
                 self._tokens[event_id] = token
-            self._claims += 1
-            prune = self._claims % self.PRUNE_EVERY == 0
-        if prune:
-            self._prune()
         return row is not None
 
     def finish(self, event_id: str) -> None:
         with self._lock:
             self._tokens.pop(event_id, None)
-        # Whoever posted the answer finishes the event, even after its lease lapsed.
         with self._db.transaction() as conn:
-            conn.execute(
-                "UPDATE event_claims SET finished = clock_timestamp()"
-                " WHERE event_id = %s AND finished IS NULL",
-                (event_id,),
-            )
+            conn.execute(_FINISH, {"id": event_id})
 
     def release(self, event_id: str) -> None:
         with self._lock:
             token = self._tokens.pop(event_id, None)
+        if token is None:
+            return
         with self._db.transaction() as conn:
             # Deleting the row lets the next delivery claim the event as new.
             conn.execute(
-                "DELETE FROM event_claims WHERE event_id = %s AND finished IS NULL"
-                " AND (%s::text IS NULL OR token = %s)",
-                (event_id, token, token),
+                "DELETE FROM event_claims WHERE event_id = %s AND finished IS NULL AND token = %s",
+                (event_id, token),
             )
 
+    def state(self, event_id: str) -> EventState | None:
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                "SELECT finished IS NOT NULL, expires <= clock_timestamp()"
+                " FROM event_claims WHERE event_id = %s",
+                (event_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        finished, lapsed = row
+        if finished:
+            return "finished"
+        return "lapsed" if lapsed else "answering"
+
     def _prune(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next_prune:
+                return
+            self._next_prune = now + PRUNE_EVERY_S
+        # Finished rows age from when they finished, claims from when their lease lapsed: a
+        # live claim is never pruned, however small the retention.
         with self._db.transaction() as conn:
             conn.execute(
                 "DELETE FROM event_claims WHERE COALESCE(finished, expires)"
                 " < clock_timestamp() - make_interval(secs => %s)",
-                (float(self._keep_s),),
+                (float(self._retention_s),),
             )

@@ -1,8 +1,4 @@
-"""Conversation history: the `ConversationStore` seam and its SQLite (WAL) implementation.
-
-SQLite serves every worker of one host; several hosts share `rag.postgres.conversations`
-instead (chosen by `RAG_CONVERSATIONS__URL` in `rag.factory.build_conversations`).
-"""
+"""`ConversationStore` in one SQLite file (WAL mode): every worker process of one host."""
 
 from __future__ import annotations
 
@@ -11,11 +7,9 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
 from pathlib import Path
-from typing import Protocol
 
-from rag.errors import NotFound
+from rag.state.conversations.base import ConversationStore, storable, storable_citations
 from rag.types import Turn
 
 _SCHEMA = """
@@ -29,41 +23,6 @@ CREATE TABLE IF NOT EXISTS turns (
     PRIMARY KEY (conversation_id, seq)
 );
 """
-
-
-class ConversationStore(Protocol):
-    """Turns per conversation id; the last `max_turns` are the history a follow-up sees.
-
-    Every process and host that shares one store sees each other's turns at once, and
-    concurrent appends to one conversation get consecutive sequence numbers.
-
-    >>> cid = store.new_id()
-    >>> store.append(cid, Turn("Who met in Astana?", "Xi and Putin [1]."), [])
-    >>> store.history(cid)
-    [Turn(question='Who met in Astana?', answer='Xi and Putin [1].')]
-
-    Implementations that subclass this protocol inherit `new_id` and `require`.
-    """
-
-    def new_id(self) -> str:
-        return uuid.uuid4().hex
-
-    def history(self, conversation_id: str) -> list[Turn]:
-        """The last turns of the conversation, oldest first; [] for an unknown id."""
-        ...
-
-    def exists(self, conversation_id: str) -> bool:
-        """True once the conversation has at least one turn."""
-        ...
-
-    def require(self, conversation_id: str) -> None:
-        """Raise `NotFound` (HTTP 404) for a conversation that has no turns."""
-        if not self.exists(conversation_id):
-            raise NotFound(f"conversation {conversation_id!r} not found")
-
-    def append(self, conversation_id: str, turn: Turn, citations: list[dict[str, object]]) -> None:
-        """Store one turn as the conversation's next (sequence numbers never collide)."""
-        ...
 
 
 class SqliteConversationStore(ConversationStore):
@@ -123,9 +82,9 @@ class SqliteConversationStore(ConversationStore):
                 (
                     conversation_id,
                     seq,
-                    turn.question,
-                    turn.answer,
-                    json.dumps(citations),
+                    storable(turn.question),
+                    storable(turn.answer),
+                    json.dumps(storable_citations(citations)),
                     time.time(),
                 ),
             )

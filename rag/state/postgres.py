@@ -1,4 +1,6 @@
-"""One PostgreSQL database: a connection pool per process and errors that say what to do."""
+"""One PostgreSQL database (`RAG_CONVERSATIONS__URL`): a connection pool per process, shared
+by the conversation store, the event ledger and the write lock, and errors that say what to do.
+Needs the `postgres` extra."""
 
 from __future__ import annotations
 
@@ -39,6 +41,10 @@ def describe(url: str) -> str:
 
 class Database:
     """Pooled connections to one Postgres database, opened lazily in each process.
+
+    `rag.factory.shared_database` makes one per process and hands it to every Postgres backend,
+    so a worker keeps at most `pool_size` connections (plus one per write lock held). After
+    fork() the child opens a pool of its own on first use.
 
     >>> db = Database("postgresql://rag@db.internal/newsrag")
     >>> with db.transaction() as conn:

@@ -1,0 +1,2 @@
+"""Conversation history: the `ConversationStore` protocol (`base`) and its SQLite and Postgres
+backends."""
