@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from rag.errors import (
     BackendUnavailable,
+    DiskFull,
     DocumentError,
     EmptyCorpus,
     InvalidInput,
@@ -31,6 +32,7 @@ STATUS = [  # first match wins: subclasses before their bases
     (InvalidInput, 400),
     (NotFound, 404),
     (EmptyCorpus, 409),
+    (DiskFull, 507),  # Insufficient Storage: the client can do nothing but tell the operator
     (BackendUnavailable, 503),
 ]
 

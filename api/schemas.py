@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rag.presenters import citation_to_dict, passage_to_dict
+from rag.documents.stored import DocumentText
+from rag.sources import CitedSource, cited_sources
 from rag.store.base import StoredDocument
 from rag.text.blank import EMPTY_QUESTION, is_blank
-from rag.types import Answer, Filters
+from rag.types import Answer, Filters, Passage
 
 
 class FiltersIn(BaseModel):
@@ -57,13 +58,17 @@ class ChatIn(BaseModel):
     @field_validator("question")
     @classmethod
     def _not_blank(cls, question: str) -> str:
-        # The service checks the same rule (rag.text.blank) for the CLI, Slack and OpenAI routes.
+        # The schema's check: a blank question is a 422 like any malformed body. The route
+        # then has the service check it once more, for its length limit (a service setting).
         if is_blank(question):
             raise ValueError(EMPTY_QUESTION)
         return question
 
 
 class CitationOut(BaseModel):
+    """A citation `[n]`: the quoted span and the article it is from. `start`/`end` index into
+    the text `GET /v1/documents/{doc_id}/text` returns."""
+
     n: int
     source: str
     start: int
@@ -73,6 +78,28 @@ class CitationOut(BaseModel):
     title: str
     outlet: str | None = None
     chunk_id: str
+    doc_id: str
+    url: str | None = None
+
+    @classmethod
+    def from_source(cls, s: CitedSource) -> CitationOut:
+        return cls(
+            n=s.n,
+            source=s.source,
+            start=s.start,
+            end=s.end,
+            quote=s.quote,
+            date=s.date,
+            title=s.title,
+            outlet=s.outlet or None,
+            chunk_id=s.chunk_id,
+            doc_id=s.doc_id,
+            url=s.url or None,
+        )
+
+    @classmethod
+    def all_from(cls, answer: Answer) -> list[CitationOut]:
+        return [cls.from_source(s) for s in cited_sources(answer)]
 
 
 class CopyOut(BaseModel):
@@ -97,6 +124,32 @@ class PassageOut(BaseModel):
     outlet: str | None = None
     also_in: list[CopyOut] = []
 
+    @classmethod
+    def from_passage(cls, p: Passage) -> PassageOut:
+        c = p.chunk
+        return cls(
+            source=c.source,
+            chunk_id=c.chunk_id,
+            start=c.start,
+            end=c.end,
+            date=c.date,
+            score=round(p.score, 6),
+            dense_rank=p.dense_rank,
+            sparse_rank=p.sparse_rank,
+            text=c.annotated,
+            outlet=c.outlet or None,
+            # The same passage in other articles (wire copy), folded into this one.
+            also_in=[
+                CopyOut(
+                    source=d.chunk.source,
+                    outlet=d.chunk.outlet or None,
+                    date=d.chunk.date,
+                    chunk_id=d.chunk.chunk_id,
+                )
+                for d in p.also_in
+            ],
+        )
+
 
 class ChatOut(BaseModel):
     conversation_id: str
@@ -113,8 +166,8 @@ class ChatOut(BaseModel):
             conversation_id=conversation_id,
             answer=answer.text,
             answered=answer.answered,
-            citations=[CitationOut(**citation_to_dict(c)) for c in answer.citations],
-            retrieved=[PassageOut(**passage_to_dict(p)) for p in answer.passages],
+            citations=CitationOut.all_from(answer),
+            retrieved=[PassageOut.from_passage(p) for p in answer.passages],
             standalone_question=answer.standalone_question,
             timings={k: round(v, 4) for k, v in answer.timings.items()},
         )
@@ -137,6 +190,30 @@ class DocumentOut(BaseModel):
             date=d.date,
             chunks=d.chunks,
             complete=d.complete,
+        )
+
+
+class DocumentTextOut(BaseModel):
+    """A stored article's text as ingested: citation offsets (`start`, `end`) index into it."""
+
+    doc_id: str
+    source: str
+    title: str
+    outlet: str | None
+    date: date | None
+    url: str | None
+    text: str
+
+    @classmethod
+    def from_text(cls, d: DocumentText) -> DocumentTextOut:
+        return cls(
+            doc_id=d.doc_id,
+            source=d.source,
+            title=d.title,
+            outlet=d.outlet or None,
+            date=d.date,
+            url=d.url or None,
+            text=d.text,
         )
 
 

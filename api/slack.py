@@ -38,8 +38,9 @@ from rag.errors import BackendUnavailable, EmptyCorpus, InvalidInput, RagError
 from rag.factory import build_event_ledger
 from rag.service import RagService
 from rag.settings import Settings
+from rag.sources import CitedSource, cited_sources
 from rag.state.event_ledger.base import EventLedger
-from rag.types import Answer, Citation, Turn
+from rag.types import Answer, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ SLACK_DOWN_TEXT = (
 ANSWER_BLOCK_ID = "newsrag-answer"
 MAX_HISTORY_TURNS = 6
 MAX_QUOTE_CHARS = 300
+MAX_TITLE_CHARS = 150
 MAX_SOURCES = 20  # a message holds at most 50 blocks
 MAX_ANSWER_CHARS = 2500  # Slack allows 3000 in a section, escaped; answers are far shorter
 
@@ -371,6 +373,18 @@ class SlackReply:
     text: str  # mrkdwn; also the notification text, and what thread history reads back
     blocks: list[dict[str, Any]] | None = None
 
+    @classmethod
+    def from_answer(cls, answer: Answer) -> SlackReply:
+        """The answer with its `[n]` markers, then one compact line per cited article."""
+        # The model quotes the articles, so its text is as untrusted as theirs.
+        text = inert(_truncate(answer.text, MAX_ANSWER_CHARS))
+        answer_block = {
+            "type": "section",
+            "block_id": ANSWER_BLOCK_ID,
+            "text": _mrkdwn(text),
+        }
+        return cls(text, [answer_block, *sources_blocks(cited_sources(answer))])
+
 
 def _reply(
     service: RagService,
@@ -382,7 +396,7 @@ def _reply(
 ) -> SlackReply:
     try:
         history = _thread_history(client, event, bot_user_id, in_dm)
-        return answer_reply(service.ask(question, history=history))
+        return SlackReply.from_answer(service.ask(question, history=history))
     except RagError as exc:
         # Where, not what: questions are users' words and stay out of the logs.
         logger.warning("could not answer message %s in %s: %s", event["ts"], event["channel"], exc)
@@ -482,24 +496,12 @@ def question_text(text: str, bot_user_id: str | None) -> str:
     return unescape(" ".join(text.split()))
 
 
-def answer_reply(answer: Answer) -> SlackReply:
-    """The answer with its `[n]` markers, then one compact line per cited passage."""
-    # The model quotes the articles, so its text is as untrusted as theirs.
-    text = inert(_truncate(answer.text, MAX_ANSWER_CHARS))
-    answer_block = {
-        "type": "section",
-        "block_id": ANSWER_BLOCK_ID,
-        "text": _mrkdwn(text),
-    }
-    return SlackReply(text, [answer_block, *sources_blocks(answer.citations)])
-
-
-def sources_blocks(citations: Sequence[Citation]) -> list[dict[str, Any]]:
-    if not citations:
+def sources_blocks(sources: Sequence[CitedSource]) -> list[dict[str, Any]]:
+    if not sources:
         return []
-    lines = [_source_line(c) for c in citations[:MAX_SOURCES]]
-    if len(citations) > MAX_SOURCES:
-        lines.append(f"…and {len(citations) - MAX_SOURCES} more")
+    lines = [_source_line(s) for s in sources[:MAX_SOURCES]]
+    if len(sources) > MAX_SOURCES:
+        lines.append(f"…and {len(sources) - MAX_SOURCES} more")
     return [
         {"type": "divider"},
         _context("*Sources*"),
@@ -507,11 +509,16 @@ def sources_blocks(citations: Sequence[Citation]) -> list[dict[str, Any]]:
     ]
 
 
-def _source_line(c: Citation) -> str:
-    when = f" · {c.date.isoformat()}" if c.date else ""
-    # Article text and file names are untrusted: no link, mention or markup may come of them.
-    quote = inert(_truncate(" ".join(c.quote.split()), MAX_QUOTE_CHARS))
-    return f"*[{c.n}]* `{inert_code(c.source)}`{when}\n“{quote}”"
+def _source_line(s: CitedSource) -> str:
+    """`[n] outlet · date · title` (the file's name where there is no outlet), then the
+    quote. Articles, their titles, outlets and file names are untrusted: no link, mention or
+    markup may come of them."""
+    who = inert(s.outlet) if s.outlet else f"`{inert_code(s.source)}`"
+    when = f" · {s.date.isoformat()}" if s.date else ""
+    title = " ".join(s.title.split())
+    headline = f" · {inert(_truncate(title, MAX_TITLE_CHARS))}" if title else ""
+    quote = inert(_truncate(" ".join(s.quote.split()), MAX_QUOTE_CHARS))
+    return f"*[{s.n}]* {who}{when}{headline}\n“{quote}”"
 
 
 def _context(text: str) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 The CLI prints `str(error)` on one line; the HTTP layer maps the classes to status codes once.
 """
 
+from pathlib import Path
+
 
 class RagError(Exception):
     """Base class: anything the user can fix or must be told about."""
@@ -34,3 +36,16 @@ class BackendUnavailable(RagError):
 
 class ModelNotInstalled(BackendUnavailable):
     """The embedded model packages are missing."""
+
+
+class DiskFull(BackendUnavailable):
+    """The data folder's disk has no room for a write (HTTP 507). The write was undone or
+    never began, so what was stored before is intact; re-running after freeing space stores
+    the rest once."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(
+            f"no space left in RAG_DATA_DIR ({data_dir}): free space and re-run; "
+            "nothing stored was lost"
+        )
+        self.data_dir = data_dir

@@ -54,6 +54,7 @@ def build_store(s: Settings, embedder: Embedder) -> VectorStore:
         path=None if s.store.host else s.chroma_path,
         host=s.store.host,
         port=s.store.port,
+        data_dir=s.data_dir,
     )
 
 

@@ -16,6 +16,7 @@ from rag.answer.context import AnswerContext, AnswerParts, AnswerSettings
 from rag.answer.events import Final, StreamEvent, Token, final_answer
 from rag.answer.prompts import Prompts
 from rag.cancellation import Cancellation
+from rag.documents.stored import DocumentText, document_text
 from rag.errors import EmptyCorpus, InvalidInput, NotFound
 from rag.ingest import Ingestor, IngestReport
 from rag.llm.base import ChatModel, UsageMeter
@@ -23,7 +24,7 @@ from rag.retrieval.base import Retriever
 from rag.retrieval.scoped import retrieve_scoped
 from rag.state.conversations.base import ConversationStore
 from rag.store.base import StoredDocument, VectorStore
-from rag.text.blank import EMPTY_QUESTION, is_blank
+from rag.text.blank import EMPTY_QUESTION, Question, is_blank
 from rag.types import Answer, Document, Filters, Message, Passage, Turn
 
 # The stream's types live with the answer path; they are imported from here by api/ and eval/.
@@ -101,6 +102,14 @@ class RagService:
             raise NotFound(f"document {doc_id!r} not found")
         return doc
 
+    def document_text(self, doc_id: str) -> DocumentText:
+        """The article's text as ingested, which citation offsets index into; NotFound when
+        no such document is stored."""
+        chunks = self.store.chunks(doc_id)
+        if not chunks:
+            raise NotFound(f"document {doc_id!r} not found")
+        return document_text(chunks)
+
     def delete_document(self, doc_id: str) -> StoredDocument:
         doc = self.document(doc_id)
         # All or nothing: the store reads back what a failed delete did; the keyword index
@@ -115,7 +124,7 @@ class RagService:
     ) -> list[Passage]:
         """The passages an answer to `question` would be given: the same scoped retrieval as
         `ask` (time scope, `as_of` cap, newest first for "latest", distinct articles)."""
-        self.check_question(question)
+        self._checked(question)
         retriever = self.retriever.for_question(self._check_corpus())
         scoped = retrieve_scoped(
             retriever.retrieve,
@@ -174,7 +183,7 @@ class RagService:
         meter: UsageMeter,
         cancel: Cancellation | None,
     ) -> Iterator[StreamEvent]:
-        self.check_question(question)
+        self._checked(question)
         # The question's one count of the store: the corpus is not empty, and the keyword
         # index is in step with it for all of this question's searches.
         retriever = self.retriever.for_question(self._check_corpus())
@@ -193,6 +202,15 @@ class RagService:
         )
         # The steps and their order: `rag.answer.pipeline.STEPS`.
         yield from pipeline.run(ctx)
+
+    def conversation(self, conversation_id: str | None) -> str:
+        """The id to answer in: `conversation_id` when that conversation exists (NotFound
+        when it does not), or a new one when None."""
+        assert self.conversations is not None, "chat needs a ConversationStore"
+        if conversation_id is None:
+            return self.conversations.new_id()
+        self.conversations.require(conversation_id)
+        return conversation_id
 
     def chat(
         self,
@@ -258,11 +276,12 @@ class RagService:
 
     # --- internals -------------------------------------------------------------------------
 
-    def check_question(self, question: str) -> None:
-        """Raise InvalidInput for a question this service will not answer: blank, or longer
-        than `max_question_chars` (RAG_MAX_QUESTION_CHARS). The one check of a question's
-        shape: `ask`, `ask_stream`, `chat` and `retrieve` make it, and the HTTP routes make it
-        before admission, so a bad question never waits for (or takes) a place in line.
+    def check_question(self, question: str) -> Question:
+        """`question`, accepted; InvalidInput for a question this service will not answer:
+        blank, or longer than `max_question_chars` (RAG_MAX_QUESTION_CHARS). The one check of
+        a question's shape: `ask`, `ask_stream`, `chat` and `retrieve` make it on a plain
+        string, and the HTTP routes make it before admission (so a bad question never waits
+        for, or takes, a place in line) and pass on the `Question` it returns.
 
         >>> service.check_question("x" * 5000)
         Traceback (most recent call last):
@@ -276,6 +295,10 @@ class RagService:
                 f"the question is {len(question)} characters; "
                 f"the limit is {self._max_question_chars}"
             )
+        return Question(question)
+
+    def _checked(self, question: str) -> Question:
+        return question if isinstance(question, Question) else self.check_question(question)
 
     def _check_corpus(self) -> int:
         """The store's chunk count, which must not be zero."""

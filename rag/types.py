@@ -46,6 +46,11 @@ class Chunk:
     total: int = 0  # chunks in this version of the document; detects interrupted ingests
     outlet: str = ""
     url: str = ""
+    # The document's text that no chunk holds, so that it can be rebuilt from its chunks:
+    # `lead` is what lies between the previous chunk's end (or the start) and this one's
+    # start, `tail` (on the last chunk) what follows it.
+    lead: str = ""
+    tail: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +13,7 @@ from api.deps import ServiceDep
 from api.schemas import ChatIn, ChatOut, ErrorOut
 from api.sse import primed, sse, stream_response
 from rag.service import StreamEvent, Token, final_answer
+from rag.text.blank import Question
 
 router = APIRouter()
 
@@ -40,31 +41,34 @@ STREAM: dict[int | str, dict[str, object]] = {
 }
 
 
-def checked_chat(body: ChatIn, service: ServiceDep) -> ChatIn:
-    """The request body, once the service accepts its question (a 400 otherwise).
+class ChatRequest(NamedTuple):
+    """A chat request whose question the service has accepted."""
+
+    body: ChatIn
+    question: Question
+
+
+def checked_chat(body: ChatIn, service: ServiceDep) -> ChatRequest:
+    """The request, once the service accepts its question (a 400 otherwise).
 
     A dependency listed before the admission one, so FastAPI runs it first: an unusable
     question is answered at once, never 503 and never holding a place in line.
     """
-    service.check_question(body.question)
-    return body
+    return ChatRequest(body, service.check_question(body.question))
 
 
 @router.post("/v1/chat", response_model=ChatOut, responses={**ERRORS, **STREAM})
 async def chat(
-    body: Annotated[ChatIn, Depends(checked_chat)],
+    checked: Annotated[ChatRequest, Depends(checked_chat)],
     request: Request,
     service: ServiceDep,
     admitted: AdmittedDep,
 ) -> ChatOut | StreamingResponse:
-    conversations = service.conversations
-    assert conversations is not None
-    if body.conversation_id:
-        conversations.require(body.conversation_id)
-    conversation_id = body.conversation_id or conversations.new_id()
+    body, question = checked
+    conversation_id = service.conversation(body.conversation_id)
     filters = body.filters.to_filters() if body.filters else None
     events = admitted.owns(
-        service.chat(body.question, conversation_id, filters, body.as_of, cancel=admitted.cancel)
+        service.chat(question, conversation_id, filters, body.as_of, cancel=admitted.cancel)
     )
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:

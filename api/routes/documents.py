@@ -6,16 +6,17 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep, SettingsDep
-from api.schemas import DocumentOut, ErrorOut, UploadResult
+from api.schemas import DocumentOut, DocumentTextOut, ErrorOut, UploadResult
+from rag.disk import is_disk_full
 from rag.documents.loader import check_file_type, parse_document
-from rag.errors import BackendUnavailable, InvalidInput
+from rag.errors import BackendUnavailable, DiskFull, InvalidInput
+from rag.settings import Settings
 from rag.state.write_lock.base import WriteLock
 
 log = logging.getLogger("newsrag.api")
@@ -63,7 +64,7 @@ def safe_source_name(filename: str | None) -> str:
 @router.post(
     "/v1/documents",
     response_model=list[UploadResult],
-    responses={code: {"model": ErrorOut} for code in (400, 401, 413, 415, 422, 503)},
+    responses={code: {"model": ErrorOut} for code in (400, 401, 413, 415, 422, 503, 507)},
 )
 async def upload(
     files: list[UploadFile], service: ServiceDep, settings: SettingsDep, lock: WriteLockDep
@@ -84,21 +85,20 @@ async def upload(
         # Parsing here too catches binary, non-UTF-8 and empty files before any file is stored.
         parse_document(data, name)
         prepared.append((name, data))
-    return [
-        await run_in_threadpool(_store, service, lock, settings.upload_dir, n, d)
-        for n, d in prepared
-    ]
+    return [await run_in_threadpool(_store, service, lock, settings, n, d) for n, d in prepared]
 
 
 def _store(
-    service: ServiceDep, lock: WriteLock, folder: Path, name: str, data: bytes
+    service: ServiceDep, lock: WriteLock, settings: Settings, name: str, data: bytes
 ) -> UploadResult:
-    """Store one article and keep its copy, all or nothing: a 503 means nothing changed.
+    """Store one article and keep its copy, all or nothing: a 503 (507 for a full disk)
+    means nothing changed.
 
     The copy is written first (a read-only data folder fails there, before the store is
     touched), the store write rolls itself back when it fails, and only then is the copy put
     in place.
     """
+    folder = settings.upload_dir
     target = (folder / name).resolve()
     if target.parent != folder.resolve():
         raise InvalidInput(f"file name {name!r} is not allowed")
@@ -109,6 +109,8 @@ def _store(
             tmp.write_bytes(data)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
+            if is_disk_full(exc, folder, writing=False):
+                raise DiskFull(settings.data_dir) from None
             raise BackendUnavailable(
                 f"cannot keep the upload in {folder}: {exc.strerror or exc}; nothing was stored"
             ) from None
@@ -131,6 +133,23 @@ def list_documents(service: ServiceDep) -> list[DocumentOut]:
     return [DocumentOut.from_stored(d) for d in service.documents()]
 
 
+def _check_doc_id(doc_id: str) -> None:
+    if not re.fullmatch(r"[0-9a-f]{16}", doc_id):
+        raise InvalidInput(f"{doc_id!r} is not a document id (16 hex characters)")
+
+
+@router.get(
+    "/v1/documents/{doc_id}/text",
+    response_model=DocumentTextOut,
+    responses={code: {"model": ErrorOut} for code in (400, 401, 404, 503)},
+)
+def document_text(doc_id: str, service: ServiceDep) -> DocumentTextOut:
+    """The article's text as ingested, for a reader checking a citation: a citation's `start`
+    and `end` index into `text`."""
+    _check_doc_id(doc_id)
+    return DocumentTextOut.from_text(service.document_text(doc_id))
+
+
 @router.delete(
     "/v1/documents/{doc_id}",
     response_model=DocumentOut,
@@ -139,8 +158,7 @@ def list_documents(service: ServiceDep) -> list[DocumentOut]:
 def delete_document(
     doc_id: str, service: ServiceDep, settings: SettingsDep, lock: WriteLockDep
 ) -> DocumentOut:
-    if not re.fullmatch(r"[0-9a-f]{16}", doc_id):
-        raise InvalidInput(f"{doc_id!r} is not a document id (16 hex characters)")
+    _check_doc_id(doc_id)
     with _writing(lock):
         doc = service.document(doc_id)
         uploaded = settings.upload_dir / doc.source

@@ -20,12 +20,13 @@ from fastapi.responses import StreamingResponse
 from api.admission import AdmittedDep
 from api.deps import ServiceDep
 from api.openai_options import CompletionOptions, Content, completion_options, shape_content
-from api.schemas import ErrorOut, OpenAIChatIn
+from api.openai_response import ChatCompletionOut, CompletionUsage
+from api.schemas import CitationOut, ErrorOut, OpenAIChatIn
 from api.sse import primed
 from rag.errors import InvalidInput, RagError
 from rag.llm.tokens import tokenizer_of
-from rag.presenters import citation_to_dict
 from rag.service import RagService, StreamEvent, final_answer
+from rag.text.blank import Question
 from rag.types import Answer, Turn
 
 router = APIRouter()
@@ -35,7 +36,7 @@ class CompletionRequest(NamedTuple):
     """A chat completion request the service accepts: its question, history and options."""
 
     body: OpenAIChatIn
-    question: str
+    question: Question
     history: list[Turn]
     options: CompletionOptions
 
@@ -47,8 +48,8 @@ def checked_completion(body: OpenAIChatIn, service: ServiceDep) -> CompletionReq
     request is answered at once, never 503 and never holding a place in line.
     """
     question, history = _split_messages(body)
-    service.check_question(question)
-    return CompletionRequest(body, question, history, completion_options(body))
+    checked = service.check_question(question)
+    return CompletionRequest(body, checked, history, completion_options(body))
 
 
 @router.post(
@@ -84,7 +85,9 @@ async def chat_completions(
     )
     if not body.stream:
         answer, content = await run_in_threadpool(_answer, service, events, options)
-        return _completion(completion_id, created, body.model, answer, content)
+        return ChatCompletionOut.from_answer(
+            answer, content, completion_id=completion_id, created=created, model=body.model
+        )
     # Prime so that a bad question or a dead model is an HTTP error, not a broken stream.
     first, rest = await primed(events)
     chain = iter([first] if first is not None else [])
@@ -102,12 +105,13 @@ async def chat_completions(
         for piece in _pieces(content.text):
             yield _data(_chunk(completion_id, created, body.model, {"content": piece}))
         last = _chunk(completion_id, created, body.model, {}, content.finish_reason)
-        last["citations"] = [citation_to_dict(c) for c in answer.citations]
+        last["citations"] = [c.model_dump(mode="json") for c in CitationOut.all_from(answer)]
         yield _data(last)
         if options.include_usage:
             # As OpenAI sends it: a chunk of its own, with no choices, after the last one.
             tail = _chunk(completion_id, created, body.model, {})
-            tail["choices"], tail["usage"] = [], _usage(answer, content)
+            tail["choices"] = []
+            tail["usage"] = CompletionUsage.of(answer, content).model_dump()
             yield _data(tail)
         yield "data: [DONE]\n\n"
 
@@ -121,17 +125,6 @@ def _answer(
     the model's own tokens where the model has a tokenizer)."""
     answer = final_answer(events)
     return answer, shape_content(answer.text, tokenizer_of(service.llm), options)
-
-
-def _usage(answer: Answer, content: Content) -> dict[str, int]:
-    """What the model read for this answer (every call it took), and the tokens of the text
-    returned: the draft is verified and may be replaced, so what it wrote is not the answer."""
-    prompt = answer.usage.prompt_tokens
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": content.tokens,
-        "total_tokens": prompt + content.tokens,
-    }
 
 
 def _split_messages(body: OpenAIChatIn) -> tuple[str, list[Turn]]:
@@ -158,26 +151,6 @@ def _pieces(text: str) -> Iterator[str]:
     words = text.split(" ")
     for i, word in enumerate(words):
         yield word if i == 0 else " " + word
-
-
-def _completion(
-    cid: str, created: int, model: str, answer: Answer, content: Content
-) -> dict[str, object]:
-    return {
-        "id": cid,
-        "object": "chat.completion",
-        "created": created,
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content.text},
-                "finish_reason": content.finish_reason,
-            }
-        ],
-        "usage": _usage(answer, content),
-        "citations": [citation_to_dict(c) for c in answer.citations],
-    }
 
 
 def _chunk(

@@ -6,6 +6,8 @@ exactly; relative dates inside it are resolved against the article's date.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.text.dates import DateMention, annotate, find_dates
 from rag.text.sentences import Span, sentence_spans
 from rag.types import Chunk, Document
@@ -28,10 +30,25 @@ def chunk_document(doc: Document, max_chars: int = 800, overlap_chars: int = 200
         current.append(sentence)
     if current:
         groups.append(current)
-    return [
+    chunks = [
         _make_chunk(doc, i, len(groups), g[0].start, g[-1].end, mentions)
         for i, g in enumerate(groups)
     ]
+    return _with_gaps(doc.text, chunks)
+
+
+def _with_gaps(text: str, chunks: list[Chunk]) -> list[Chunk]:
+    """The chunks with the text between and around them (`lead`, `tail`): with them the
+    store can give back the article's text, which citation offsets index into."""
+    out: list[Chunk] = []
+    covered = 0
+    for chunk in chunks:
+        lead = text[covered : chunk.start] if chunk.start > covered else ""
+        out.append(replace(chunk, lead=lead))
+        covered = max(covered, chunk.end)
+    if out:
+        out[-1] = replace(out[-1], tail=text[covered:])
+    return out
 
 
 def _overlap_tail(group: list[Span], overlap_chars: int, nxt: Span, max_chars: int) -> list[Span]:

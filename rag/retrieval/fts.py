@@ -28,7 +28,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from rag.errors import BackendUnavailable
+from rag.disk import is_disk_full
+from rag.errors import BackendUnavailable, DiskFull
 from rag.text.words import index_tokens, lemma, sound_key, tokens, words
 from rag.types import Chunk, Filters
 
@@ -102,6 +103,8 @@ class SqliteKeywordIndex:
                 self._connect().executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
                 self.rebuilt_for_tokens = self._check_tokens_version()
         except sqlite3.Error as exc:
+            if is_disk_full(exc, path.parent):
+                raise DiskFull(path.parent) from None
             raise BackendUnavailable(
                 f"cannot open the keyword index at {path}: {exc}; check that the folder is "
                 "writable, or delete the file to rebuild it from the store"
@@ -336,8 +339,10 @@ class SqliteKeywordIndex:
                 raise
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            # Locked past the timeout, disk full, read-only: a 503, and the vector store's
-            # write stands; the next start's count check mends the index.
+            # Locked past the timeout, disk full, read-only: a 503 (507 for the disk), and the
+            # vector store's write stands; the next start's count check mends the index.
+            if is_disk_full(exc, self.path.parent, writing=False):
+                raise DiskFull(self.path.parent) from None
             raise BackendUnavailable(
                 f"the keyword index at {self.path} could not be written: {exc}"
             ) from None

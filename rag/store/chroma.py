@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rag.errors import BackendUnavailable, InvalidInput
+from rag.disk import is_disk_full
+from rag.errors import BackendUnavailable, DiskFull, InvalidInput
 from rag.store.base import StoredDocument
 from rag.types import Chunk, Filters
 
@@ -43,10 +44,14 @@ class ChromaStore:
         path: Path | None = None,
         host: str | None = None,
         port: int = 8000,
+        data_dir: Path | None = None,
     ) -> None:
+        """`data_dir`: the folder a full disk is reported in (RAG_DATA_DIR, which holds
+        `path`); `path`'s parent when not given."""
         self._name = collection
         self._embedder_name = embedder_name
         self._path = None if host else path
+        self._data_dir = data_dir or (self._path.parent if self._path else None)
         self._host = host
         self._port = port
         self._server = f"{host}:{port}" if host else None
@@ -85,6 +90,7 @@ class ChromaStore:
                 raise BackendUnavailable(
                     f"cannot reach the Chroma server at {self._server}: {exc}; {hint}"
                 ) from None
+            self._raise_if_disk_full(exc, writing=True)  # opening migrates and writes
             raise BackendUnavailable(
                 f"cannot open the Chroma store at {self._path}: {exc}; check that it exists "
                 "and is writable"
@@ -146,20 +152,34 @@ class ChromaStore:
         log.info("reopened the Chroma store at %s", self._path or self._server)
 
     @contextmanager
-    def _guard(self) -> Iterator[Any]:
+    def _guard(self, writing: bool = False) -> Iterator[Any]:
         """The live collection; Chroma's own errors (a deleted or read-only folder, a dead
-        server) as a 503, and the client rebuilt on the next call."""
+        server) as a 503, a full disk as DiskFull, and the client rebuilt on the next call."""
         import httpx
         from chromadb.errors import ChromaError
 
         collection = self._live()
         try:
             yield collection
-        except (ChromaError, httpx.TransportError) as exc:
-            # HttpClient lets httpx's connection errors through as they are (server down).
+        except (ChromaError, httpx.TransportError, OSError) as exc:
+            # HttpClient lets httpx's connection errors through as they are (server down),
+            # and the on-disk client its file errors (a full disk while saving the index).
+            if isinstance(exc, OSError) and not self._raises_disk_full(exc, writing):
+                raise
             with self._lock:
                 self._broken = True
+            self._raise_if_disk_full(exc, writing)
             raise BackendUnavailable(self._failure(exc)) from None
+
+    def _raises_disk_full(self, exc: BaseException, writing: bool) -> bool:
+        return self._path is not None and is_disk_full(exc, self._path, writing=writing)
+
+    def _raise_if_disk_full(self, exc: BaseException, writing: bool) -> None:
+        """DiskFull when `exc` comes of a full disk under the on-disk store (a Chroma server's
+        disk is its own: its errors say so in their message)."""
+        if self._raises_disk_full(exc, writing):
+            assert self._data_dir is not None
+            raise DiskFull(self._data_dir) from None
 
     def _failure(self, exc: Exception) -> str:
         if self._path is not None and not (self._path / SQLITE_FILE).exists():
@@ -179,7 +199,7 @@ class ChromaStore:
             return
         ids = [c.chunk_id for c in chunks]
         self._flush_tombstones()
-        with self._guard() as collection:
+        with self._guard(writing=True) as collection:
             collection.upsert(
                 ids=ids,
                 embeddings=[list(v) for v in vectors],
@@ -220,6 +240,10 @@ class ChromaStore:
             self._tombstones.update(chunk_ids)
         try:
             self._flush_tombstones()
+        except DiskFull as exc:
+            # The write being rolled back failed for the same reason and reports it; a second
+            # message about the same full disk would only bury that one.
+            log.info("%d chunks hidden until the disk has room: %s", len(self._tombstones), exc)
         except BackendUnavailable as exc:
             log.warning(
                 "%d chunks hidden until the store takes writes again: %s",
@@ -236,7 +260,7 @@ class ChromaStore:
 
     def _delete_now(self, ids: Sequence[str]) -> None:
         for i in range(0, len(ids), _PAGE):
-            with self._guard() as collection:
+            with self._guard(writing=True) as collection:
                 collection.delete(ids=list(ids[i : i + _PAGE]))
 
     # --- reads --------------------------------------------------------------------------
@@ -408,6 +432,10 @@ def _metadata(chunk: Chunk) -> dict[str, str | int]:
         "total": chunk.total,
         "outlet": chunk.outlet,
         "url": chunk.url,
+        # The article's text outside every chunk (its date header, the spaces between
+        # sentences), so that its text can be rebuilt as ingested (rag.documents.stored).
+        "lead": chunk.lead,
+        "tail": chunk.tail,
     }
 
 
@@ -459,4 +487,6 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         total=int(meta.get("total", 0)),
         outlet=str(meta.get("outlet", "")),
         url=str(meta.get("url", "")),
+        lead=str(meta.get("lead", "")),
+        tail=str(meta.get("tail", "")),
     )

@@ -14,3 +14,11 @@ def is_blank(question: str) -> bool:
         ch.isspace() or unicodedata.category(ch)[0] in ("C", "Z")
         for ch in unicodedata.normalize("NFKC", question)
     )
+
+
+class Question(str):
+    """A question `RagService.check_question` has accepted. The service's answering methods
+    take plain strings too, and check those; one of these they take as it is, so a route
+    that checks before admitting a question does not have it checked twice."""
+
+    __slots__ = ()

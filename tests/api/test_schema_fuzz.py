@@ -26,6 +26,7 @@ OPERATIONS = [
     "GET /v1/documents",
     "POST /v1/documents",
     "DELETE /v1/documents/{doc_id}",
+    "GET /v1/documents/{doc_id}/text",
     "GET /healthz",
     "GET /readyz",
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from api.app import create_app
+from rag.documents.loader import load_document, parse_document
+from rag.llm.fake import FakeChatModel
 from rag.service import RagService
 from rag.settings import Settings
 from tests.api.conftest import (
@@ -154,3 +157,93 @@ def test_page_sends_the_date_inputs(page: Page, service_factory: ServiceFactory)
             ask(page, LENDING_QUESTION)
         assert "filters" not in second.value.post_data_json
         assert "as_of" not in second.value.post_data_json
+
+
+def test_sources_are_listed_and_open_the_article_at_the_cited_sentence(
+    page: Page, service_factory: ServiceFactory
+) -> None:
+    doc = load_document(ARTICLES / LENDING_SOURCE, LENDING_SOURCE)
+    service, settings = service_factory()
+    with serve_app(create_app(settings, service)) as url:
+        page.goto(url)
+        ask(page, LENDING_QUESTION)
+
+        # Under the answer: who published it (a plain file has no outlet: its name), the
+        # headline as a link, and the date.
+        answer = page.locator(".a").last
+        item = answer.locator("ol.sources li")
+        expect(item).to_have_count(1)
+        expect(item.locator(".outlet")).to_have_text(LENDING_SOURCE)
+        expect(item.locator("a.title")).to_have_text(doc.title)
+        expect(item.locator("time.date")).to_have_text("2023-10-18")
+        expect(page.locator("#reader")).to_be_hidden()
+        item.locator("a.title").click()
+
+        reader = page.locator("#reader")
+        expect(reader).to_be_visible()
+        expect(page.locator("#reader-title")).to_have_text(doc.title)
+        expect(page.locator("#reader-meta")).to_have_text(f"{LENDING_SOURCE} · 2023-10-18")
+        mark = page.locator("#reader-text mark")
+        expect(mark).to_contain_text("$100 billion")
+        # The whole article, as ingested, with the cited sentence marked where it stands.
+        assert page.locator("#reader-text").text_content() == doc.text
+        quote = mark.text_content() or ""
+        start = doc.text.index(quote)
+        assert f"#doc={doc.doc_id}&start={start}&end={start + len(quote)}" in page.url
+        # Near the end of a long article: shown only because the view scrolled to it.
+        expect(mark).to_be_in_viewport()
+        assert page.eval_on_selector("#reader-text", "e => e.scrollTop") > 0
+
+        page.click("#reader-close")
+        expect(reader).to_be_hidden()
+
+
+HOSTILE_TITLE = '<img src=x onerror="window.pwned = 1"><b>Harbour</b> report'
+HOSTILE_OUTLET = "<b>Port Weekly</b>"
+HOSTILE_SENTENCE = (
+    "Cargo volumes at the Bergen harbour rose 4 percent to 61 million tonnes "
+    "<img src=x onerror=window.pwned=2> <b>said</b> the report."
+)
+HARBOUR_QUESTION = "By how much did cargo volumes at the Bergen harbour rise?"
+HARBOUR_ANSWER = "Cargo volumes at the Bergen harbour rose 4 percent to 61 million tonnes [1]."
+
+
+def test_html_in_a_title_outlet_or_quote_shows_as_text_and_never_runs(
+    page: Page, service_factory: ServiceFactory
+) -> None:
+    filler = "".join(
+        f"Ferry route {i} will sail {i % 5 + 2} times a day this summer, the operator said.\n\n"
+        for i in range(80)
+    )
+    text = f" date 2024-07-05 Harbour report\n\n{filler}{HOSTILE_SENTENCE}\n"
+    article = dataclasses.replace(
+        parse_document(text.encode(), "harbour.txt"),
+        title=HOSTILE_TITLE,
+        outlet=HOSTILE_OUTLET,
+        url="javascript:window.pwned = 3",
+    )
+    service, settings = service_factory(FakeChatModel(HARBOUR_ANSWER), ingest=False)
+    assert service.ingest_documents([article]).ok
+    with serve_app(create_app(settings, service)) as url:
+        page.goto(url)
+        ask(page, HARBOUR_QUESTION)
+
+        answer = page.locator(".a").last
+        item = answer.locator("ol.sources li")
+        expect(item.locator(".outlet")).to_have_text(HOSTILE_OUTLET)
+        expect(item.locator("a.title")).to_have_text(HOSTILE_TITLE)
+        answer.locator("button.cite").click()
+        expect(answer.locator("blockquote.quote")).to_have_text(HOSTILE_SENTENCE)
+        expect(answer.locator(".source")).to_contain_text(HOSTILE_TITLE)
+        item.locator("a.title").click()
+
+        expect(page.locator("#reader-title")).to_have_text(HOSTILE_TITLE)
+        expect(page.locator("#reader-meta")).to_have_text(f"{HOSTILE_OUTLET} · 2024-07-05")
+        mark = page.locator("#reader-text mark")
+        expect(mark).to_have_text(HOSTILE_SENTENCE)
+        expect(mark).to_be_in_viewport()
+        assert page.eval_on_selector("#reader-text", "e => e.scrollTop") > 0
+        # Nothing of it became markup, a link or a script.
+        expect(page.locator("#log img, #log b, #reader img, #reader b")).to_have_count(0)
+        expect(page.locator("#reader-meta a")).to_have_count(0)
+        assert page.evaluate("window.pwned") is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -26,6 +27,7 @@ from api.slack import (
     slack_router,
 )
 from rag.answer.compose.verified import REFUSAL_TEXT
+from rag.documents.loader import parse_document
 from rag.errors import BackendUnavailable, RagError
 from rag.llm.fake import FakeChatModel
 from rag.service import RagService
@@ -86,7 +88,8 @@ def test_mention_gets_a_placeholder_then_the_answer_with_sources_in_its_thread(
         "text": {"type": "mrkdwn", "text": LENDING_ANSWER, "verbatim": True},
     }
     sources = block_texts(blocks[1:])
-    assert f"*[1]* `{LENDING_SOURCE}` · 2023-10-18" in sources
+    # No outlet for a plain file: its name, the date, then its headline (cut to 150).
+    assert f"*[1]* `{LENDING_SOURCE}` · 2023-10-18 · Chinese leader Xi Jinping praised" in sources
     assert "additional $100 billion in loans" in sources
     # The model saw the question without the mention.
     assert LENDING_QUESTION in prompts(llm)[-1]
@@ -447,6 +450,47 @@ def test_links_and_markup_in_an_article_reach_slack_as_inert_text(
     for marker in ("*", "_", "~", "`", "<", ">", "://", "www."):
         assert marker not in quote, f"{marker!r} came back from the article in {quote!r}"
     assert all(e["verbatim"] is True for e in sources), "Slack must not link-ify quotes"
+
+
+FLOOD_ARTICLE = """ date 2017-03-01 Velmora floods
+
+Floodwaters swept through the river town of Velmora on Tuesday, forcing more than 4,000 \
+residents from their homes, the regional governor said.
+"""
+FLOOD_QUESTION = "How many residents did the Velmora floods force from their homes?"
+FLOOD_ANSWER = "The floods forced more than 4,000 residents from their homes [1]."
+
+
+def test_sources_name_the_outlet_date_and_title_of_each_article(
+    serve: Callable[[RagService], SlackSender],
+    service_for: Callable[..., RagService],
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+) -> None:
+    service = service_for(FakeChatModel(FLOOD_ANSWER), data_dir=tmp_path / "archive")
+    article = dataclasses.replace(
+        parse_document(FLOOD_ARTICLE.encode(), "newsarticles-9.txt"),
+        title="Velmora *floods* <http://evil.example|force> 4,000 from homes",
+        outlet="DW",
+        url="https://www.dw.com/en/velmora/a-9",
+    )
+    assert service.ingest_documents([article]).ok
+    slack = serve(service)
+    _, payload = slack.mention(f"{MENTION} {FLOOD_QUESTION}")
+    slack.post(payload)
+    slack.settle(payload)
+
+    [update] = fake_slack.updates("C1")
+    assert update["text"] == FLOOD_ANSWER
+    lines = [e["text"] for b in update["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert lines[0] == "*Sources*"
+    header, quote = lines[1].split("\n", 1)
+    # The outlet, not the file; the headline as inert text: no link, no bold.
+    assert header == (
+        "*[1]* DW · 2017-03-01 · Velmora ∗floods∗ &lt;http[:]//evil.example|force&gt; 4,000 "
+        "from homes"
+    )
+    assert "more than 4,000 residents" in quote
 
 
 # --- Slack rate limits (HTTP 429 with Retry-After) -----------------------------------------

@@ -11,13 +11,13 @@ from api.slack import (
     EMPTY_CORPUS_TEXT,
     FAILED_TEXT,
     MAX_HISTORY_TURNS,
-    answer_reply,
+    SlackReply,
     error_text,
     question_text,
     thread_history,
 )
 from rag.errors import BackendUnavailable, EmptyCorpus, ModelNotInstalled, NotFound
-from rag.types import Answer, Citation, Turn
+from rag.types import Answer, Chunk, Citation, Passage, Turn
 
 BOT = "UBOT"
 
@@ -51,7 +51,7 @@ def test_bare_mention_is_an_empty_question() -> None:
 
 
 def test_answer_has_the_text_then_one_source_line_per_citation() -> None:
-    reply = answer_reply(
+    reply = SlackReply.from_answer(
         answer(
             "Trade grew [1]. They met twice [2].",
             [
@@ -74,7 +74,7 @@ def test_answer_has_the_text_then_one_source_line_per_citation() -> None:
 
 
 def test_model_and_article_text_cannot_ping_or_inject_markup() -> None:
-    reply = answer_reply(
+    reply = SlackReply.from_answer(
         answer("<!channel> A & B <b> [1].", [citation(1, "<!here> x < y & z", "<odd>.txt")])
     )
 
@@ -96,7 +96,7 @@ def _no_markup_or_link(text: str) -> None:
 
 
 def test_article_quotes_cannot_carry_links_or_formatting() -> None:
-    reply = answer_reply(answer("They met [1].", [citation(1, INJECTED, "a`b.txt")]))
+    reply = SlackReply.from_answer(answer("They met [1].", [citation(1, INJECTED, "a`b.txt")]))
 
     assert reply.blocks is not None
     element = reply.blocks[-1]["elements"][0]
@@ -111,15 +111,52 @@ def test_article_quotes_cannot_carry_links_or_formatting() -> None:
 
 
 def test_answer_text_quoting_an_article_cannot_carry_links_or_formatting() -> None:
-    reply = answer_reply(answer(f"The article says {INJECTED} [1].", [citation(1, "x")]))
+    reply = SlackReply.from_answer(answer(f"The article says {INJECTED} [1].", [citation(1, "x")]))
 
     _no_markup_or_link(reply.text)
     assert reply.blocks is not None
     assert reply.blocks[0]["text"] == {"type": "mrkdwn", "text": reply.text, "verbatim": True}
 
 
+def test_a_source_names_its_outlet_date_and_title_as_inert_text() -> None:
+    cited = Citation(
+        1,
+        "newsarticles-7.txt",
+        0,
+        11,
+        "Trade grew.",
+        date(2017, 1, 2),
+        "chunk-1",
+        title="*Big* <http://x.io|win> for  trade",
+        outlet="D_W <!here>",
+    )
+    reply = SlackReply.from_answer(answer("Trade grew [1].", [cited]))
+
+    assert reply.blocks is not None
+    header, quote = reply.blocks[-1]["elements"][0]["text"].split("\n", 1)
+    assert (
+        header == "*[1]* DˍW &lt;!here&gt; · 2017-01-02 · ∗Big∗ &lt;http[:]//x.io|win&gt; for trade"
+    )
+    assert quote == "“Trade grew.”"
+
+
+def test_a_source_without_an_outlet_is_named_by_its_file_and_the_passage_fills_in() -> None:
+    # The citation carries no title or outlet; the passage it quotes does.
+    chunk = Chunk(
+        "chunk-1", "d1", "up.txt", "Harbour report", None, 0, 11, "Trade grew.", "Trade grew."
+    )
+    cited = Citation(1, "up.txt", 0, 11, "Trade grew.", None, "chunk-1")
+    reply = SlackReply.from_answer(
+        Answer("Trade grew [1].", [cited], [Passage(chunk, 1.0)], True, "")
+    )
+
+    assert reply.blocks is not None
+    header = reply.blocks[-1]["elements"][0]["text"].split("\n", 1)[0]
+    assert header == "*[1]* `up.txt` · Harbour report"
+
+
 def test_long_quotes_are_cut_to_about_300_characters() -> None:
-    reply = answer_reply(answer("Long [1].", [citation(1, "word " * 200)]))
+    reply = SlackReply.from_answer(answer("Long [1].", [citation(1, "word " * 200)]))
 
     assert reply.blocks is not None
     quote = reply.blocks[-1]["elements"][0]["text"].split("\n", 1)[1]
@@ -128,7 +165,7 @@ def test_long_quotes_are_cut_to_about_300_characters() -> None:
 
 
 def test_unanswered_question_says_so_without_sources() -> None:
-    reply = answer_reply(
+    reply = SlackReply.from_answer(
         answer("The articles do not contain the answer to this question.", [], answered=False)
     )
 
