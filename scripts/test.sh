@@ -32,4 +32,4 @@ fi
 # The fast retrieval-only eval is the regression gate for every change.
 .venv/bin/rag eval --retrieval-only --min-recall 0.85 --min-mrr 0.75 --out .rag/eval-ci
 # Eval set 2 on its fixed subset of the news archive (wheel from PyPI, store cached under .rag/eval-archive/; eval/README.md).
-.venv/bin/rag eval --set archive --distractors 400 --retrieval-only --min-recall 0.80 --min-mrr 0.88 --out .rag/eval-ci-archive
+.venv/bin/rag eval --set archive --distractors 400 --retrieval-only --min-recall 0.80 --min-mrr 0.89 --out .rag/eval-ci-archive

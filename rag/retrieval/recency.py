@@ -7,32 +7,40 @@ latest (`TimeScope.latest`), `newest_first` puts the relevant articles of the po
 publication, newest first, one passage each (its best), ahead of everything else.
 
 The rule: among the passages that clear the relevance floor (`diversity.is_relevant`: found by
-both searches or in the first ten of one), the newer article wins; passages below the floor
-keep their place behind. The floor is what keeps "newest" within the story: a passage of
-another story is rarely in the first ten of either search. Undated articles follow the dated
-ones (nothing says they are newer). Only the order changes; the pool keeps every passage.
+both searches or in the first ten of one) and are about the question's story (`about`: they
+name all its names, `subject.Subject.named_in`), the newer article wins; the other passages
+keep their place behind. The floor keeps "newest" near the question's words, and the names
+keep it within the story: the newest article of a long story clears the floor on the
+story's words alone ("Malaysia", "the killing") without naming the suspect asked about.
+Where no relevant passage names them all, the floor alone decides, as if no names were
+asked. Undated articles follow the dated ones (nothing says they are newer). Only the order
+changes; the pool keeps every passage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from rag.retrieval.diversity import is_relevant
 from rag.types import Passage
 
 
-def newest_first(passages: Sequence[Passage], k: int) -> list[Passage]:
+def newest_first(
+    passages: Sequence[Passage], k: int, about: Callable[[Passage], bool] | None = None
+) -> list[Passage]:
     """`passages` (best first) with the `k` newest relevant articles' best passages first,
-    newest first (one day's in their order), then the rest in their order.
+    newest first (one day's in their order), then the rest in their order. With `about`,
+    only passages it accepts count as relevant, unless it accepts none of them.
 
     >>> [p.chunk.date.day for p in newest_first([still_there_28th, released_30th], 2)]
     [30, 28]
     """
+    relevant = [(i, p) for i, p in enumerate(passages) if is_relevant(p)]
+    on_story = [(i, p) for i, p in relevant if about is None or about(p)]
     best: dict[str, tuple[int, Passage]] = {}
-    for i, passage in enumerate(passages):
-        if is_relevant(passage):
-            best.setdefault(passage.chunk.doc_id, (i, passage))
+    for i, passage in on_story or relevant:
+        best.setdefault(passage.chunk.doc_id, (i, passage))
 
     def recency(entry: tuple[int, Passage]) -> tuple[bool, int, int]:
         i, passage = entry

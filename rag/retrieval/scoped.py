@@ -13,6 +13,7 @@ from datetime import date
 
 from rag.retrieval.diversity import distinct_articles_first
 from rag.retrieval.recency import newest_first, reports_of_first
+from rag.retrieval.subject import Subject
 from rag.text.dates import find_dates, mention_period
 from rag.text.time_phrases import DateRange, TimeScope
 from rag.types import Filters, Passage
@@ -82,7 +83,8 @@ def retrieve_scoped(
     The question's time scope is parsed (`newest` is the newest article's date, the reference
     of relative phrases), the filters are capped at its `as_of`, and `pool` passages (at least
     `top_k`) are retrieved in its period. Then reorderings shape the first `top_k`: for a
-    "latest" question the newest relevant articles come first (`recency.newest_first`), for a
+    "latest" question the newest relevant articles that name the question's names come first
+    (`recency.newest_first`, `subject.Subject`), for a
     question naming the day of an event the reports of that day (`recency.reports_of_first`),
     and the first `top_k` hold distinct articles while relevant ones remain
     (`diversity.distinct_articles_first`). Both only reorder the pool.
@@ -91,7 +93,8 @@ def retrieve_scoped(
     capped = bounded(filters, scope.as_of)
     passages = retrieve_in_scope(retrieve, question, max(top_k, pool), capped, scope.period)
     if scope.latest:
-        passages = newest_first(passages, top_k)
+        subject = Subject.of(question)
+        passages = newest_first(passages, top_k, lambda p: subject.named_in(p.chunk.text))
     elif scope.days:
         passages = reports_of_first(passages, top_k, scope.days)
     return ScopedPool(scope, capped, distinct_articles_first(passages, top_k))

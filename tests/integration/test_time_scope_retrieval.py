@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 
 from rag.embeddings.base import Embedder
 from rag.retrieval.hybrid import HybridRetriever
@@ -77,3 +78,39 @@ def test_retrieve_puts_the_newest_article_first_for_latest_and_distinct_articles
     # Three passages of one article ranked first for this question before the reordering.
     plain = service.retrieve("On what date did Putin land in Beijing for the Belt and Road forum?")
     assert len({p.chunk.doc_id for p in plain}) == len(plain) == 3
+
+
+# Made-up reports of one story: the newest is about the flood, not the engineer asked about.
+STORY = {
+    "detained.txt": (
+        " date 2017-03-03\nVelmora levee engineer detained\n\nPolice in Velmora detained the "
+        "levee engineer Tomas Rell on Friday over the breach that flooded the river town. Rell "
+        "is being held in police custody while investigators examine the levee's repair records."
+    ),
+    "released.txt": (
+        " date 2017-03-06\nVelmora engineer released\n\nTomas Rell, the engineer held over the "
+        "Velmora levee breach, was released from police custody on Monday without charge, his "
+        "lawyer said. Investigators said the inquiry into the flood would continue."
+    ),
+    "recovery.txt": (
+        " date 2017-03-20\nVelmora counts the cost of the flood\n\nTwo weeks after the levee "
+        "breach, the river town of Velmora is still counting the cost. Police and the army are "
+        "helping residents return home, and investigators have handed the flood inquiry's "
+        "first findings to the regional governor."
+    ),
+}
+
+
+def test_latest_is_the_newest_report_that_names_who_the_question_asks_about(
+    make_service: Callable[..., RagService], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "story"
+    corpus.mkdir()
+    for name, text in STORY.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    service = make_service(ingest=False)
+    service.ingest([corpus])
+    got = service.retrieve("Is Tomas Rell still in police custody?")
+    # The flood's newest report clears the relevance floor of a three-article store, but only
+    # the release names Rell: it is the latest on him.
+    assert [p.chunk.source for p in got][:2] == ["released.txt", "detained.txt"]

@@ -7,6 +7,7 @@ from datetime import date
 from rag.retrieval.diversity import RELEVANT_RANK, distinct_articles_first, is_relevant
 from rag.retrieval.recency import newest_first, reports_of_first
 from rag.retrieval.scoped import retrieve_scoped
+from rag.retrieval.subject import Subject
 from rag.text.time_phrases import TimeScope
 from rag.types import Chunk, Filters, Passage
 
@@ -18,10 +19,11 @@ def _p(
     published: date | None = None,
     dense: int | None = 1,
     sparse: int | None = 1,
+    text: str = "x",
 ) -> Passage:
     """A passage of article `chunk_id`'s first letter ("a1", "a2": two passages of "a")."""
     doc = chunk_id[0]
-    chunk = Chunk(chunk_id, doc, f"{doc}.txt", doc, published, 0, 1, "x", "x")
+    chunk = Chunk(chunk_id, doc, f"{doc}.txt", doc, published, 0, len(text), text, text)
     return Passage(chunk, 1.0, dense_rank=dense, sparse_rank=sparse)
 
 
@@ -78,6 +80,27 @@ def test_latest_ignores_newer_articles_below_the_floor_and_puts_undated_last() -
     newish = _p("d1", date(2017, 3, 15))
     got = newest_first([old, weak_new, undated, newish], 3)
     assert _ids(got) == ["d1", "a1", "c1", "b1"]
+
+
+def test_latest_takes_the_newest_articles_that_are_about_the_story() -> None:
+    # The newest article clears the floor on the story's words but is not about the suspect.
+    held = _p("a1", date(2017, 3, 3), text="Ri Jong Chol is released and will be deported.")
+    deported = _p("b1", date(2017, 3, 4), dense=7, sparse=None, text="Ri Jong Chol left.")
+    spat = _p("c1", date(2017, 3, 30), text="Malaysia and North Korea end their spat.")
+    pool = [held, spat, deported]
+    named = Subject.of("Is Ri Jong-chol still in custody?")
+    got = newest_first(pool, 2, lambda p: named.named_in(p.chunk.text))
+    assert _ids(got) == ["b1", "a1", "c1"]
+    # Without the names the newest relevant article wins, whatever it is about.
+    assert _ids(newest_first(pool, 2)) == ["c1", "b1", "a1"]
+
+
+def test_latest_falls_back_to_relevance_when_no_passage_names_the_story() -> None:
+    pool = [_p("a1", date(2017, 3, 3)), _p("b1", date(2017, 3, 30))]
+    assert _ids(newest_first(pool, 2, lambda p: False)) == ["b1", "a1"]
+    # A passage below the floor does not count as naming it.
+    weak = _p("c1", date(2017, 3, 31), dense=None, sparse=RELEVANT_RANK + 1)
+    assert _ids(newest_first([*pool, weak], 2, lambda p: p is weak)) == ["b1", "a1", "c1"]
 
 
 def test_one_days_articles_keep_their_rank_order() -> None:
@@ -170,6 +193,15 @@ def test_scoped_retrieval_orders_a_latest_question_newest_first() -> None:
     assert retrieve.calls[0][0] == 16
     plain = retrieve_scoped(FakeRetrieve(ranking), "Where is the body?", MAR_30_2017, 2, 16)
     assert _ids(plain.passages) == ["a1", "b1", "a2"]  # distinct articles, rank order
+
+
+def test_scoped_retrieval_of_a_latest_question_keeps_to_the_questions_names() -> None:
+    ranking = [
+        _p("a1", date(2017, 3, 3), text="Ri Jong Chol, held since February, is released."),
+        _p("b1", date(2017, 3, 30), text="Malaysia lifts its travel ban on North Koreans."),
+    ]
+    got = retrieve_scoped(FakeRetrieve(ranking), "Is Ri Jong-chol still held?", None, 1, 16)
+    assert _ids(got.passages) == ["a1", "b1"]
 
 
 def test_scoped_retrieval_prefers_reports_of_the_day_an_event_is_dated() -> None:
