@@ -13,8 +13,8 @@ from datetime import date
 
 from rag.retrieval.diversity import distinct_articles_first
 from rag.retrieval.recency import newest_first, reports_of_first
-from rag.retrieval.subject import Subject
 from rag.text.dates import find_dates, mention_period
+from rag.text.subject import Subject
 from rag.text.time_phrases import DateRange, TimeScope
 from rag.types import Filters, Passage
 
@@ -84,7 +84,7 @@ def retrieve_scoped(
     of relative phrases), the filters are capped at its `as_of`, and `pool` passages (at least
     `top_k`) are retrieved in its period. Then reorderings shape the first `top_k`: for a
     "latest" question the newest relevant articles that name the question's names come first
-    (`recency.newest_first`, `subject.Subject`), for a
+    (`recency.newest_first`, `rag.text.subject.Subject`), for a
     question naming the day of an event the reports of that day (`recency.reports_of_first`),
     and the first `top_k` hold distinct articles while relevant ones remain
     (`diversity.distinct_articles_first`). Both only reorder the pool.

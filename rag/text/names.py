@@ -31,7 +31,7 @@ HONORIFICS = frozenset(
     ).split()
 )
 # Words that qualify a place name: "North Korea" is known only when "Korea" is.
-_QUALIFIERS = frozenset(
+QUALIFIERS = frozenset(
     "north south east west northern southern eastern western new upper lower greater".split()
 )
 
@@ -82,7 +82,7 @@ def unknown_names(question: str, mentioned: Callable[[str], bool]) -> list[str]:
         if ATTRIBUTED_BY.search(question, 0, start) or _ATTRIBUTION_OF.match(question, end):
             continue
         words = [w for w in name.split() if bare(w).strip(".") not in HONORIFICS]
-        own = [w for w in words if bare(w) not in _QUALIFIERS] or words
+        own = [w for w in words if bare(w) not in QUALIFIERS] or words
         # The last word is the surname or the head ("World Cup" needs "Cup", not "World").
         if own and not mentioned(own[-1]) and not all(mentioned(word) for word in own):
             unknown.append(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.retrieval.subject import Subject
+from rag.text.subject import Subject
 
 
 def test_the_names_are_their_head_words_without_honorifics_or_qualifiers() -> None:

@@ -23,13 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text.names import ATTRIBUTED_BY, HONORIFICS, name_spans
+from rag.text.names import ATTRIBUTED_BY, HONORIFICS, QUALIFIERS, name_spans
 from rag.text.words import bare, words
 
-# Qualifiers of a place name: "North Korea" is named where "Korea" is.
-_QUALIFIERS = frozenset(
-    "north south east west northern southern eastern western new upper lower greater".split()
-)
 _BRACKETED = re.compile(r"\s*\(([^()]{2,60})\)")
 # A word this long may carry an ending the question's word lacks ("Malaysian"), up to
 # `_ENDING` letters; shorter words must match exactly ("Ri" is no prefix of "Rice").
@@ -69,11 +65,18 @@ class Subject:
         return all(any(_spelled(found, s) for s in name) for name in self.names)
 
 
+def name_in(text: str, name: str) -> bool:
+    """Whether `text` names `name` (one name, as a question writes it), as loosely as a
+    `Subject` matches: "Kim Jong-nam" is named by "Jong Nam", "Malaysia" by "Malaysian"."""
+    head = _head(name)
+    return not head or _spelled(words(text), head)
+
+
 def _head(name: str) -> str:
     """The word a report of `name` is sure to repeat, as letters: its last word once
     honorifics and place qualifiers are dropped (the surname, the head noun)."""
     kept = [w for w in name.split() if bare(w).strip(".") not in HONORIFICS]
-    own = [w for w in kept if bare(w) not in _QUALIFIERS] or kept
+    own = [w for w in kept if bare(w) not in QUALIFIERS] or kept
     return "".join(words(own[-1])) if own else ""
 
 
