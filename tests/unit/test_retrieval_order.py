@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from rag.retrieval.subject import Subject
-
 from rag.retrieval.diversity import RELEVANT_RANK, distinct_articles_first, is_relevant
 from rag.retrieval.recency import newest_first, reports_of_first
 from rag.retrieval.scoped import retrieve_scoped
+from rag.text.subject import Subject
 from rag.text.time_phrases import TimeScope
 from rag.types import Chunk, Filters, Passage
 
