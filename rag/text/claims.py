@@ -145,8 +145,9 @@ def speakers(parsed: Parsed) -> list[str]:
     out = []
     for i, t in enumerate(parsed.tokens):
         if t.pos in ("VERB", "AUX") and t.lemma in SPEECH_VERBS:
+            # The active subject: in "Obama was not mentioned" Obama is what was said.
             for j in parsed.children(i):
-                if parsed.tokens[j].dep in ("nsubj", "nsubjpass"):
+                if parsed.tokens[j].dep == "nsubj":
                     out.append(_phrase(parsed, j))
         if t.lemma == "accord" and i + 1 < len(parsed.tokens):
             to = parsed.tokens[i + 1]

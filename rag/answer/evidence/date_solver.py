@@ -18,13 +18,21 @@ from datetime import date
 from rag.answer.question.analysis import is_date_question
 from rag.text.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
 from rag.text.sentences import sentence_spans
-from rag.text.terms import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
+from rag.text.terms import (
+    EVENT_VERBS,
+    QuestionTerms,
+    acronym_expansions,
+    found_terms,
+    score_sentence,
+)
 from rag.types import Passage
 
 _WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
 # "In which month and year …", "In what year …": the answer is a period, not a day.
 _MONTH_QUESTION = re.compile(r"\b(?:what|which)\s+month\b", re.IGNORECASE)
 _YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.IGNORECASE)
+# A sentence whose subject is a pronoun continues the one before it.
+_PRONOUN_START = re.compile(r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their)\b")
 # Whether a sentence states the question's event (`Premise.stated_in`).
 StatesEvent = Callable[[str], bool]
 _COARSER = {"day": 0, "month": 1, "year": 2}
@@ -122,7 +130,8 @@ def solve(
     question's, when the caller has them already; `event`: whether a sentence states the
     question's event, which a dating sentence must ("When did he die?" is no question about
     the day he was shot)."""
-    if granularity == "day" and not is_date_question(question):
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
+    if granularity == "day" and not is_date_question(asked[-1] if asked else question):
         return None
     if terms is None:
         terms = QuestionTerms.of(question)
@@ -174,7 +183,12 @@ def _candidates(
             day = days[k - 1]  # "Xi made the remarks when …" takes the previous sentence's day
             start = spans[k - 1].start
         if day is not None:
-            score = score_sentence(text, terms, spelled)
+            found = found_terms(text, terms, spelled)
+            if k > 0 and _PRONOUN_START.match(text):
+                # "He died on 27 December" is about whom the sentence before names.
+                previous = chunk.text[spans[k - 1].start : spans[k - 1].end]
+                found |= found_terms(previous, terms, spelled)
+            score = sum(terms.weights[t] for t in found)
             if event is not None:
                 # The event in the sentence that is dated by its own day or, with none, by
                 # the one before it ("… on Tuesday. Xi made the remarks when meeting Putin").
