@@ -10,6 +10,7 @@ question asks for.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 
 from rag.text.names import HONORIFICS
@@ -21,7 +22,7 @@ SPEECH_VERBS = frozenset(
     (
         "say tell add state claim declare announce warn insist note write urge accuse deny argue "
         "reply respond comment explain describe vow pledge promise admit acknowledge suggest "
-        "stress tweet quote mention"
+        "stress tweet quote mention call"
     ).split()
 )
 # Verbs that carry no event of their own: "What happened", "Who is ...", "did X have", and
@@ -69,7 +70,6 @@ _SPEECH_STEMS = frozenset(lemma(w) for w in SPEECH_VERBS)
 NAME_LABELS = frozenset(
     "PERSON ORG GPE LOC FAC NORP EVENT WORK_OF_ART LAW PRODUCT LANGUAGE".split()
 )
-_PRONOUNS = frozenset("he she they it we i you his her their".split())
 
 
 def stem(word: str) -> str:
@@ -139,26 +139,53 @@ def names(parsed: Parsed) -> list[str]:
     return found
 
 
-def speakers(parsed: Parsed) -> list[str]:
+@dataclass(frozen=True)
+class Speaker:
+    text: str  # as written: "Trump", "he", "the Russian leader"
+    named: bool  # holds a name ("Trump", "President Trump")
+    pronoun: bool  # "he", "she", "they": who it is, the sentences before say
+
+
+def speakers(parsed: Parsed) -> list[Speaker]:
     """Who the sentence quotes: the subject of each speech verb ("Trump said", "he told
-    reporters"), and X in "according to X". A pronoun is returned as written."""
+    reporters"), and X in "according to X"."""
     out = []
     for i, t in enumerate(parsed.tokens):
         if t.pos in ("VERB", "AUX") and t.lemma in SPEECH_VERBS:
-            # The active subject: in "Obama was not mentioned" Obama is what was said.
-            for j in parsed.children(i):
-                if parsed.tokens[j].dep == "nsubj":
-                    out.append(_phrase(parsed, j))
+            # The active subject: in "Obama was not mentioned" Obama is what was said. A
+            # participle has its clause's subject: "The Russian leader praised the BRI,
+            # calling it a success story".
+            subject = _active_subject(parsed, i)
+            if subject is not None:
+                out.append(_speaker(parsed, subject))
         if t.lemma == "accord" and i + 1 < len(parsed.tokens):
             to = parsed.tokens[i + 1]
             if to.lemma == "to":
                 objects = [j for j in parsed.children(i + 1) if parsed.tokens[j].dep == "pobj"]
-                out += [_phrase(parsed, j) for j in objects]
+                out += [_speaker(parsed, j) for j in objects]
     return out
 
 
-def is_pronoun(phrase: str) -> bool:
-    return fold(phrase).strip() in _PRONOUNS
+def _speaker(parsed: Parsed, head: int) -> Speaker:
+    words = _phrase_tokens(parsed, head)
+    named = any(parsed.tokens[k].pos == "PROPN" for k in words)
+    pronoun = parsed.tokens[head].pos == "PRON"
+    text = " ".join(parsed.tokens[k].text for k in words).replace(" 's", "'s")
+    return Speaker(text, named, pronoun)
+
+
+def _active_subject(parsed: Parsed, verb: int) -> int | None:
+    for _ in range(3):
+        subject = next((j for j in parsed.children(verb) if parsed.tokens[j].dep == "nsubj"), None)
+        if subject is not None:
+            return subject
+        if (
+            parsed.tokens[verb].dep not in ("advcl", "xcomp", "conj", "ccomp")
+            or parsed.tokens[verb].head == verb
+        ):
+            return None
+        verb = parsed.tokens[verb].head
+    return None
 
 
 def entities_of(parsed: Parsed, labels: Iterable[str]) -> list[Entity]:
@@ -166,13 +193,12 @@ def entities_of(parsed: Parsed, labels: Iterable[str]) -> list[Entity]:
     return [e for e in parsed.entities if e.label in wanted]
 
 
-def _phrase(parsed: Parsed, head: int) -> str:
+def _phrase_tokens(parsed: Parsed, head: int) -> list[int]:
     """The words of a subject: the head and the name parts and modifiers before it; clauses
     and appositions after it dropped ("Donald Trump, who ..., " gives "Donald Trump")."""
     before = ("compound", "flat", "amod", "det", "poss", "case", "nmod")
-    keep = [
+    return [
         k
         for k in parsed.subtree(head)
         if k == head or (k < head and parsed.tokens[k].dep in before)
     ]
-    return " ".join(parsed.tokens[k].text for k in keep).replace(" 's", "'s")

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 from rag.answer.evidence.matching import SentenceMatch
 from rag.answer.question.analysis import AnalysedQuestion
-from rag.text.claims import is_pronoun, same_name, speakers
+from rag.text.claims import same_name, speakers
 from rag.text.dates import find_dates
 from rag.text.names import HONORIFICS
 from rag.text.nlp import Pipeline
+from rag.text.sentences import sentence_spans
 from rag.text.words import fold
 from rag.types import Passage
 
@@ -84,7 +85,11 @@ def check_premise(
     if premise.years:
         dated = [i for i in with_event if in_year(pool[i], premise.years)]
         if not dated:
-            return PremiseCheck(False, "year", _closest(matches, with_event) or closest)
+            # What they report of the event itself, in whatever year they give it.
+            stating = [m for m in matches if premise.stated_in(m.text)]
+            return PremiseCheck(
+                False, "year", _closest(stating, with_event) or _closest(matches, with_event)
+            )
         with_event = dated
     if premise.speaker:
         quoted, other = _quoted(premise.speaker, matches, with_event, pool, nlp)
@@ -92,6 +97,10 @@ def check_premise(
             best = other or (_closest(matches, with_event), "")
             return PremiseCheck(False, "speaker", best[0] or closest, best[1])
     return HOLDS
+
+
+def _is(found: str | None, speaker: str) -> bool:
+    return found is not None and same_name(found, speaker)
 
 
 def _closest(matches: list[SentenceMatch], indexes: list[int]) -> SentenceMatch | None:
@@ -132,16 +141,25 @@ def _quoted(
     other: tuple[SentenceMatch, str] | None = None
     for m, p in zip(candidates, parsed, strict=True):
         for who in speakers(p):
-            if same_name(who, speaker):
+            if who.named and same_name(who.text, speaker):
                 return True, None
-            if is_pronoun(who) and _named_before(pool[m.passage_index], m.start, speaker):
+            if who.pronoun and _is(pronoun_speaker(pool[m.passage_index], m.start, nlp), speaker):
                 return True, None
-            if other is None and not is_pronoun(who):
-                other = (m, who)
+            if other is None and who.named:
+                other = (m, who.text)
     return False, other
 
 
-def _named_before(passage: Passage, start: int, speaker: str) -> bool:
-    """The speaker is named in the 300 characters before a "he said" sentence: who "he" is."""
-    before = passage.chunk.text[max(0, start - 300) : start]
-    return participant_in(before, speaker)
+def pronoun_speaker(passage: Passage, start: int, nlp: Pipeline) -> str | None:
+    """Who "he" at offset `start` is: the last person named in the two sentences before it;
+    None when they name none. No coreference model ships with the pipeline; news prose names
+    a speaker just before it refers back to them. A description ("the Russian leader") is
+    not resolved: whom it describes takes knowledge the parse does not have."""
+    chunk = passage.chunk
+    previous = [s for s in sentence_spans(chunk.text) if s.end <= start][-2:]
+    texts = [chunk.text[s.start : s.end] for s in previous]
+    for parsed in reversed(nlp.parse_many(texts)):
+        people = [e.text for e in parsed.entities if e.label == "PERSON"]
+        if people:
+            return people[-1]
+    return None

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.answer.evidence.matching import SentenceMatch
-from rag.answer.evidence.premise import in_year, participant_in
-from rag.answer.question.analysis import AnalysedQuestion, AnswerKind
-from rag.text.claims import is_pronoun, name_words, same_name, speakers
+from rag.answer.evidence.premise import in_year, participant_in, pronoun_speaker
+from rag.answer.question.analysis import AnalysedQuestion
+from rag.text.claims import name_words, same_name, speakers
 from rag.text.nlp import Parsed, Pipeline
 from rag.text.numbers import Figure
 from rag.text.sentences import sentence_spans
@@ -58,7 +58,7 @@ class Judge:
         if late:
             return late
         parsed = self.nlp.parse(m.text)
-        speaker = premise.speaker if self.question.kind is AnswerKind.STATEMENT else None
+        speaker = premise.speaker
         if speaker and not self._quotes(parsed, speaker, self.pool[m.passage_index], m.start):
             return f"quotes no {speaker}"
         if self.question.kind.labels and not self.new_entities(parsed):
@@ -89,10 +89,8 @@ class Judge:
             return f"the source's article does not name {missing[0]}"
         said, quoted = self.nlp.parse_many([statement.text, citation.quote])
         for who in speakers(said):
-            if is_pronoun(who):
-                continue
-            if not self._quotes(quoted, who, passage, start):
-                return f"the source does not quote {who}"
+            if who.named and not self._quotes(quoted, who.text, passage, start):
+                return f"the source does not quote {who.text}"
         premise = self.question.premise
         said_event = premise.predicate is not None and premise.stated_in(statement.text)
         if said_event and not premise.stated_in(window):
@@ -147,9 +145,10 @@ class Judge:
 
     def _quotes(self, parsed: Parsed, speaker: str, passage: Passage, start: int) -> bool:
         for who in speakers(parsed):
-            if same_name(who, speaker):
+            if who.named and same_name(who.text, speaker):
                 return True
-            if is_pronoun(who) and participant_in(_before(passage.chunk.text, start, 300), speaker):
+            found = pronoun_speaker(passage, start, self.nlp) if who.pronoun else None
+            if found is not None and same_name(found, speaker):
                 return True
         return False
 

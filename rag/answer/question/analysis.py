@@ -217,7 +217,7 @@ def analyse_premise(
     speaker = None
     if verb is not None and parsed.tokens[verb].lemma in SPEECH_VERBS:
         subject = _subject(parsed, verb)
-        if subject is not None and kind is AnswerKind.STATEMENT:
+        if subject is not None and parsed.tokens[subject].lemma not in _WH:
             speaker = bare_name(" ".join(parsed.tokens[k].text for k in parsed.subtree(subject)))
     predicate = parsed.tokens[verb].lemma if verb is not None else None
     noun = None
