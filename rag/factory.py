@@ -24,6 +24,7 @@ from rag.state.event_ledger.base import EventLedger
 from rag.state.write_lock.base import WriteLock
 from rag.state.write_lock.file import FileWriteLock
 from rag.store.base import VectorStore
+from rag.text.nlp import shared_pipeline
 
 if TYPE_CHECKING:
     from rag.state.postgres import Database
@@ -203,4 +204,5 @@ def build_service(
         max_tokens=s.llm.max_tokens,
         temperature=s.llm.temperature,
         max_question_chars=s.max_question_chars,
+        nlp=shared_pipeline(s.nlp.model),
     )

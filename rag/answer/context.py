@@ -18,13 +18,15 @@ from functools import cached_property
 from rag.answer.compose.render import render
 from rag.answer.compose.verified import Verified
 from rag.answer.evidence.date_solver import DatedQuestion
-from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.evidence.matching import SentenceMatch, sentence_matches
+from rag.answer.evidence.support import Judge
 from rag.answer.prompts import Prompts
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.cancellation import Cancellation
 from rag.llm.base import ChatModel, UsageMeter
 from rag.retrieval.base import Retriever
 from rag.store.base import VectorStore
+from rag.text.nlp import Pipeline
 from rag.text.terms import QuestionTerms
 from rag.text.time_phrases import TimeScope
 from rag.types import Answer, Filters, Passage, Turn
@@ -50,6 +52,7 @@ class AnswerParts:
     llm: Callable[[], ChatModel]
     prompts: Prompts
     settings: AnswerSettings
+    nlp: Pipeline
 
 
 @dataclass
@@ -104,12 +107,16 @@ class AnswerContext:
 
     @cached_property
     def dates(self) -> DatedQuestion:
-        """The date solver's findings for this question, each worked out once."""
-        return DatedQuestion(self._standalone(), self.terms)
+        """The date solver's findings for this question, each worked out once; its event is
+        the question's predicate ("When did he die?" is dated by a death, not a shooting)."""
+        premise = self.analysed.premise
+        event = premise.stated_in if premise.predicate else None
+        return DatedQuestion(self._standalone(), self.terms, event)
 
     @cached_property
     def analysed(self) -> AnalysedQuestion:
-        return AnalysedQuestion.of(self._standalone())
+        """Answer type and premise, from the spaCy parse of the standalone question."""
+        return AnalysedQuestion.of(self._standalone(), self.parts.nlp)
 
     @property
     def time_scope(self) -> TimeScope:
@@ -129,6 +136,17 @@ class AnswerContext:
         return self.standalone
 
     # --- passages ---------------------------------------------------------------------------
+
+    @cached_property
+    def judge(self) -> Judge:
+        """Whether pool sentences answer the question and back an answer's statements."""
+        return Judge(self.analysed, self.pool, self.parts.nlp, self.article_text)
+
+    def pool_matches(self) -> list[SentenceMatch]:
+        """Every sentence of the pool scored against the question, worked out once."""
+        if not self.matches and self.pool:
+            self.matches = sentence_matches(self.match_terms, self.pool, self.article_text)
+        return self.matches
 
     def article_text(self, passage: Passage) -> str:
         """The whole article a passage is from, read from the store once per question."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator, Iterable
 from rag.answer.context import AnswerContext
 from rag.answer.events import Final, StreamEvent, Token
 from rag.answer.steps.attribute_latest import attribute_latest
+from rag.answer.steps.check_premise import check_premise
 from rag.answer.steps.compute_in_code import compute_in_code
 from rag.answer.steps.draft_answer import draft_answer
 from rag.answer.steps.drop_deleted_sources import drop_deleted_sources
@@ -33,6 +34,7 @@ STEPS: tuple[Step, ...] = (
     rewrite_follow_up,  # a follow-up becomes a question retrieval can answer on its own
     refuse_unknown_names,  # a name no article has: refused without the model
     retrieve_in_scope,  # the question's time phrases bound retrieval; nothing found: refused
+    check_premise,  # an event, year or speaker no article gives: a correction, not an answer
     compute_in_code,  # days between two events, a date the passages settle: in code
     pick_focus,  # the passage whose one sentence names what the question asks
     draft_answer,  # the model's draft (streamed), dates repaired, claims verified

@@ -63,6 +63,12 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(fold(text).replace("'s", "")) if w not in STOPWORDS]
 
 
+def stems(text: str) -> list[str]:
+    """Every word's stem, stopwords kept ("said" is "say"): for reading events, where "said"
+    and "was" matter."""
+    return [lemma(w) for w in _WORD.findall(fold(text).replace("'s", ""))]
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased content words, stopwords removed, stemmed."""
     return [lemma(w) for w in words(text)]

@@ -12,6 +12,7 @@ from rag.answer.prompts import Prompts
 from rag.llm.base import UsageMeter
 from rag.llm.fake import FakeChatModel
 from rag.testing.fakes import FakeRetriever, FakeStore
+from rag.text.nlp import shared_pipeline
 from rag.text.time_phrases import TimeScope
 from rag.types import Chunk, Citation, Message, Passage, Turn
 
@@ -77,6 +78,7 @@ def context(
         llm=lambda: model,
         prompts=PROMPTS,
         settings=AnswerSettings(top_k=top_k, focus_pool=16),
+        nlp=shared_pipeline(),
     )
     return AnswerContext(
         question=question,

@@ -25,6 +25,7 @@ def test_the_steps_run_in_one_visible_order() -> None:
         "rewrite_follow_up",
         "refuse_unknown_names",
         "retrieve_in_scope",
+        "check_premise",
         "compute_in_code",
         "pick_focus",
         "draft_answer",

@@ -16,12 +16,18 @@ from rag.answer.question.analysis import AnalysedQuestion, AnswerKind, answer_ki
     [
         ("On what date did Xi and Putin meet in Astana?", AnswerKind.DATE),
         ("When did Putin land in Beijing?", AnswerKind.DATE),
-        ("How many times have Xi and Putin met?", AnswerKind.NUMBER),
-        ("How much extra lending did Xi announce?", AnswerKind.NUMBER),
-        ("What was the value of China-Russia trade in 2023?", AnswerKind.NUMBER),
+        ("How many times have Xi and Putin met?", AnswerKind.COUNT),
+        ("How much extra lending did Xi announce?", AnswerKind.AMOUNT),
+        ("What was the value of China-Russia trade in 2023?", AnswerKind.AMOUNT),
+        ("Which anniversary of their relations did Xi mention?", AnswerKind.ORDINAL),
         ("Who invited Putin to visit Vietnam?", AnswerKind.PERSON),
+        ("Which banks will provide the loans?", AnswerKind.PERSON),
         ("Where was the missing part found?", AnswerKind.PLACE),
-        ("What did Xi say about the Belt and Road?", AnswerKind.OTHER),
+        ("Which country hosted the 2024 SCO summit?", AnswerKind.COUNTRY),
+        ("Which film won Best Picture?", AnswerKind.WORK),
+        ("What did Xi say about the Belt and Road?", AnswerKind.STATEMENT),
+        ("Why did Mark Rutte resign?", AnswerKind.REASON),
+        ("What criticism has the initiative faced?", AnswerKind.OTHER),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: AnswerKind) -> None:
@@ -87,5 +93,5 @@ def test_a_qualified_value_question_asks_for_a_figure() -> None:
     from rag.answer.question.analysis import AnswerKind, answer_kind
 
     assert answer_kind("What was the exact value of China-Russia trade in 2024?") is (
-        AnswerKind.NUMBER
+        AnswerKind.AMOUNT
     )

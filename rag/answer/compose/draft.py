@@ -8,6 +8,7 @@ import time
 from collections.abc import Generator
 from contextlib import closing
 
+from rag.answer.compose.claims import supported_claims
 from rag.answer.compose.excerpts import trim_to_question
 from rag.answer.compose.verified import REFUSAL_MARKER, Verified
 from rag.answer.compose.verify import verify_answer
@@ -62,7 +63,7 @@ def draft(
             ctx.notes.append(f"date set in code from passage [{dated.passage_index + 1}]")
         text = repaired
     t = time.perf_counter()
-    verified = verify_answer(text, passages)
+    verified = supported_claims(verify_answer(text, passages), passages, ctx.judge)
     ctx.timings["verify_s"] = ctx.timings.get("verify_s", 0.0) + time.perf_counter() - t
     return verified
 

@@ -16,6 +16,7 @@ from rag.answer.compose.attribution import outlet_name
 from rag.answer.compose.verified import Verified
 from rag.answer.evidence.latest import answering
 from rag.answer.evidence.matching import SentenceMatch
+from rag.answer.evidence.support import Judge
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.text.numbers import Figure, figures
 from rag.types import Aside, Citation, Passage, Statement
@@ -29,12 +30,15 @@ def reconcile(
     *,
     newer_only: bool = False,
     agreeing: bool = True,
+    judge: Judge | None = None,
 ) -> Verified:
     """Add the citations of answering sentences that agree on the answer's figure to the
     statement that states it, and an aside for each that gives another one. `newer_only`
     (latest questions): an older article's figure was superseded, not contradicted, so only
     articles as new as the cited one count. `agreeing=False` leaves out the citations of those
-    that agree (a quoted answer)."""
+    that agree (a quoted answer). `judge`: other sentences must answer the question by its
+    reading, and their figure must count the question's participants (like with like: a
+    150-seat parliament is no count of one party's seats)."""
     if not verified.answered or not verified.citations:
         return verified
     units = question.words  # lemmas, as `figures` gives units
@@ -48,13 +52,16 @@ def reconcile(
         agree: list[Citation] = []
         differ: list[tuple[Figure, Citation, Passage]] = []
         seen_docs = set(cited_docs)
-        for m in answering(question, passages, matches):
+        accept = judge.answers if judge else None
+        for m in answering(question, passages, matches, accept):
             passage = passages[m.passage_index]
             if passage.chunk.doc_id in seen_docs:
                 continue
             if newer_only and first_cited is not None and _older(passage, first_cited):
                 continue
             theirs = figures(m.text, frozenset({figure.unit}))
+            if judge is not None:
+                theirs = [f for f in theirs if judge.counts_participant(m, f)]
             if len({f.value for f in theirs}) != 1:
                 continue
             seen_docs.add(passage.chunk.doc_id)

@@ -14,6 +14,7 @@ from datetime import date
 from rag.answer.compose.verified import Verified
 from rag.answer.evidence.answerability import best_quotable
 from rag.answer.evidence.date_solver import DatedEvidence
+from rag.answer.evidence.latest import Accept
 from rag.answer.evidence.matching import SentenceMatch
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.text.dates import find_dates, format_day, normalise_days
@@ -25,14 +26,16 @@ def quote_answer(
     passages: list[Passage],
     matches: list[SentenceMatch],
     dated: DatedEvidence | None = None,
+    accept: Accept | None = None,
 ) -> Verified | None:
     """A cited quote of the best answering sentence, or None when no sentence answers.
 
     `dated` (the date solver's clear winner over the same `passages`) is itself the answer to
-    a date question: its date, and the sentence (or two) that state it as the quote."""
+    a date question: its date, and the sentence (or two) that state it as the quote. `accept`:
+    the judge of whether a sentence answers (participants, event, the asked kind)."""
     if dated is not None:
         return dated_answer(passages, dated)
-    best = best_quotable(question, matches, [p.chunk.date for p in passages])
+    best = best_quotable(question, matches, [p.chunk.date for p in passages], accept)
     if best is None:
         return None
     return _quoted(passages[best.passage_index].chunk, best.start, best.end, "")
@@ -46,6 +49,13 @@ def dated_answer(passages: list[Passage], dated: DatedEvidence) -> Verified:
 
 
 def _quoted(chunk: Chunk, start: int, end: int, prefix: str) -> Verified:
+    note = f"answered by quoting {chunk.chunk_id} (in code)"
+    return Verified([quoted_statement(chunk, start, end, prefix)], answered=True, notes=[note])
+
+
+def quoted_statement(chunk: Chunk, start: int, end: int, prefix: str = "") -> Statement:
+    """ "According to BBC, “…”", citing `chunk.text[start:end]`, its relative dates resolved.
+    `prefix` leads in ("Wednesday, 3 July 2024: "); with one, the outlet is named lower case."""
     citation = Citation.of(chunk, start, end)
     sentence = " ".join(citation.quote.split())
     resolved = _with_resolved_dates(sentence, chunk.date)
@@ -53,8 +63,7 @@ def _quoted(chunk: Chunk, start: int, end: int, prefix: str) -> Verified:
     # would take a day written next to the quote as a claim the quote must back.
     said = f"According to {chunk.outlet}, " if chunk.outlet else ""
     text = f"{prefix}{said}“{normalise_days(resolved.rstrip())}”"
-    note = f"answered by quoting {chunk.chunk_id} (in code)"
-    return Verified([Statement(text, (citation,))], answered=True, notes=[note])
+    return Statement(text, (citation,))
 
 
 def _find(chunk: Chunk, dated: DatedEvidence) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from a real one, and to pick the source sentence to quote when the model decline
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from rag.answer.evidence.matching import SentenceMatch
@@ -17,9 +18,11 @@ from rag.answer.question.analysis import AnalysedQuestion, AnswerKind
 from rag.text.dates import CALENDAR_WORDS, find_dates
 from rag.text.facts import claim_facts
 from rag.text.markers import without_markers
-from rag.text.numbers import has_amount_word
+from rag.text.numbers import has_amount_word, number_values
 from rag.text.words import STOPWORDS, tokens
 
+# Kinds whose answer is a name: a person or organisation, a place, a country, a work.
+_NAMED_KINDS = frozenset({AnswerKind.PERSON, AnswerKind.PLACE, AnswerKind.COUNTRY, AnswerKind.WORK})
 _CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’-]+")
 # Share of the question's weighted words a quoted sentence must hold: the lowest value at which
 # no unanswerable item of the first eval set has a quotable sentence (its whole answerable vs
@@ -36,12 +39,14 @@ def adds_answer(question: AnalysedQuestion, text: str, anchor: date | None = Non
     new_words = {t for t in tokens(text) if t not in STOPWORDS and t not in question.words}
     if not new_words:
         return False
-    if question.kind is AnswerKind.NUMBER:
+    if question.kind.is_figure:
         facts = claim_facts(text)
-        return bool(facts.numbers or facts.years) or has_amount_word(text)
+        return bool(facts.numbers or facts.years or number_values(text, words=True)) or (
+            has_amount_word(text)
+        )
     if question.kind is AnswerKind.DATE:
         return any(m.granularity in ("day", "month") for m in find_dates(text, anchor))
-    if question.kind in (AnswerKind.PERSON, AnswerKind.PLACE):
+    if question.kind in _NAMED_KINDS:
         return any(
             w.lower() not in CALENDAR_WORDS and not (set(tokens(w)) <= question.words)
             for w in _CAPITALISED.findall(text)
@@ -50,10 +55,15 @@ def adds_answer(question: AnalysedQuestion, text: str, anchor: date | None = Non
 
 
 def best_quotable(
-    question: AnalysedQuestion, matches: list[SentenceMatch], anchors: list[date | None]
+    question: AnalysedQuestion,
+    matches: list[SentenceMatch],
+    anchors: list[date | None],
+    accept: Callable[[SentenceMatch], bool] | None = None,
 ) -> SentenceMatch | None:
     """The sentence to quote when the model will not answer: it names everything the question
-    names, holds most of its words and something of the kind asked for; None when none does."""
+    names, holds most of its words and something of the kind asked for, and `accept` (the
+    judge's reading of it: participants, event, an entity of the asked kind) takes it; None
+    when none does."""
     usable = [
         m
         for m in matches
@@ -61,4 +71,6 @@ def best_quotable(
         and m.coverage >= MIN_QUOTE_COVERAGE
         and adds_answer(question, m.text, anchors[m.passage_index])
     ]
-    return max(usable, key=lambda m: (m.score, -m.passage_index), default=None)
+    usable.sort(key=lambda m: (m.score, -m.passage_index), reverse=True)
+    # Parsing is the slow part: only the best candidates are read, best first.
+    return next((m for m in usable if accept is None or accept(m)), None)

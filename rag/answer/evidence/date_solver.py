@@ -11,19 +11,30 @@ stands and the citation check still applies.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from rag.answer.question.analysis import is_date_question
 from rag.text.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
 from rag.text.sentences import sentence_spans
-from rag.text.terms import EVENT_VERBS, QuestionTerms, acronym_expansions, score_sentence
+from rag.text.terms import (
+    EVENT_VERBS,
+    QuestionTerms,
+    acronym_expansions,
+    found_terms,
+    score_sentence,
+)
 from rag.types import Passage
 
 _WHEN = re.compile(r"^\s*when\b", re.IGNORECASE)
 # "In which month and year …", "In what year …": the answer is a period, not a day.
 _MONTH_QUESTION = re.compile(r"\b(?:what|which)\s+month\b", re.IGNORECASE)
 _YEAR_QUESTION = re.compile(r"\b(?:what|which)\s+year\b", re.IGNORECASE)
+# A sentence whose subject is a pronoun continues the one before it.
+_PRONOUN_START = re.compile(r"^[\"“‘(]*(?:He|She|They|It|His|Her|Their)\b")
+# Whether a sentence states the question's event (`Premise.stated_in`).
+StatesEvent = Callable[[str], bool]
 _COARSER = {"day": 0, "month": 1, "year": 2}
 
 
@@ -78,9 +89,12 @@ class DatedQuestion:
     ask: a question's date is solved over the pool (to answer in code, or to quote) and over
     the prompt's passages (to repair the model's draft)."""
 
-    def __init__(self, question: str, terms: QuestionTerms) -> None:
+    def __init__(
+        self, question: str, terms: QuestionTerms, event: StatesEvent | None = None
+    ) -> None:
         self.question = question
         self.terms = terms
+        self.event = event
         self._found: dict[tuple[tuple[str, ...], Granularity], DatedEvidence | None] = {}
 
     def solve(
@@ -88,7 +102,7 @@ class DatedQuestion:
     ) -> DatedEvidence | None:
         key = (tuple(p.chunk.chunk_id for p in passages), granularity)
         if key not in self._found:
-            self._found[key] = solve(self.question, passages, granularity, self.terms)
+            self._found[key] = solve(self.question, passages, granularity, self.terms, self.event)
         return self._found[key]
 
     def asked(self, passages: list[Passage]) -> DatedEvidence | None:
@@ -109,11 +123,15 @@ def solve(
     passages: list[Passage],
     granularity: Granularity = "day",
     terms: QuestionTerms | None = None,
+    event: StatesEvent | None = None,
 ) -> DatedEvidence | None:
     """The date of the best-matching event sentence, or None when no clear winner exists.
     `granularity` other than "day" dates it by month or year, for any question; `terms`: the
-    question's, when the caller has them already."""
-    if granularity == "day" and not is_date_question(question):
+    question's, when the caller has them already; `event`: whether a sentence states the
+    question's event, which a dating sentence must ("When did he die?" is no question about
+    the day he was shot)."""
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
+    if granularity == "day" and not is_date_question(asked[-1] if asked else question):
         return None
     if terms is None:
         terms = QuestionTerms.of(question)
@@ -127,8 +145,10 @@ def solve(
     scored = [
         c
         for i, p in enumerate(passages)
-        for c in _candidates(i, p, terms, spelled[p.chunk.doc_id], granularity)
+        for c in _candidates(i, p, terms, spelled[p.chunk.doc_id], granularity, event)
     ]
+    if event is not None:
+        scored = [c for c in scored if c.has_event]
     if not scored:
         return None
     if any(c.has_event for c in scored):
@@ -148,6 +168,7 @@ def _candidates(
     terms: QuestionTerms,
     spelled: dict[str, frozenset[str]],
     granularity: Granularity = "day",
+    event: StatesEvent | None = None,
 ) -> list[DatedEvidence]:
     chunk = passage.chunk
     spans = sentence_spans(chunk.text)
@@ -162,8 +183,18 @@ def _candidates(
             day = days[k - 1]  # "Xi made the remarks when …" takes the previous sentence's day
             start = spans[k - 1].start
         if day is not None:
-            score = score_sentence(text, terms, spelled)
-            has_event = bool(events) and score_sentence(text, terms.only(events)) > 0
+            found = found_terms(text, terms, spelled)
+            if k > 0 and _PRONOUN_START.match(text):
+                # "He died on 27 December" is about whom the sentence before names.
+                previous = chunk.text[spans[k - 1].start : spans[k - 1].end]
+                found |= found_terms(previous, terms, spelled)
+            score = sum(terms.weights[t] for t in found)
+            if event is not None:
+                # The event in the sentence that is dated by its own day or, with none, by
+                # the one before it ("… on Tuesday. Xi made the remarks when meeting Putin").
+                has_event = event(text)
+            else:
+                has_event = bool(events) and score_sentence(text, terms.only(events)) > 0
             out.append(
                 DatedEvidence(index, day, text, score, start, span.end, has_event, granularity)
             )

@@ -8,6 +8,7 @@ the latest state, the newest passage holding an answering sentence is chosen in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from rag.answer.evidence.answerability import MIN_QUOTE_COVERAGE, adds_answer
@@ -15,28 +16,38 @@ from rag.answer.evidence.matching import SentenceMatch
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.types import Passage
 
+Accept = Callable[[SentenceMatch], bool]
+
 
 def answering(
-    question: AnalysedQuestion, passages: list[Passage], matches: list[SentenceMatch]
+    question: AnalysedQuestion,
+    passages: list[Passage],
+    matches: list[SentenceMatch],
+    accept: Accept | None = None,
 ) -> list[SentenceMatch]:
     """Sentences that answer: every name of the question, most of its words, and something of
-    the kind it asks for (the bar the quote fallback uses)."""
+    the kind it asks for (the bar the quote fallback uses), and that `accept` (the judge)
+    takes."""
     return [
         m
         for m in matches
         if m.has_all_names
         and m.coverage >= MIN_QUOTE_COVERAGE
         and adds_answer(question, m.text, passages[m.passage_index].chunk.date)
+        and (accept is None or accept(m))
     ]
 
 
 def newest_answering(
-    question: AnalysedQuestion, passages: list[Passage], matches: list[SentenceMatch]
+    question: AnalysedQuestion,
+    passages: list[Passage],
+    matches: list[SentenceMatch],
+    accept: Accept | None = None,
 ) -> int | None:
     """Index of the newest dated passage holding an answering sentence; among one day's, the
     best match. None when no dated passage answers."""
     best: tuple[date, float, int] | None = None
-    for m in answering(question, passages, matches):
+    for m in answering(question, passages, matches, accept):
         day = passages[m.passage_index].chunk.date
         if day is None:
             continue

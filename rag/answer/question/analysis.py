@@ -1,18 +1,39 @@
-"""What a question asks for: a figure ("how many"), a date ("when"), a person ("who"), a place
-("where"), or something else; worked out once per question.
+"""What a question asks for and what it takes for granted, worked out once per question.
+
+The answer type says what an answer must hold: a person or organisation ("who"), a place
+("where"), a country, a count ("how many"), an amount ("how much"), an ordinal ("which
+anniversary"), a date ("when"), a work ("which film"), a statement by someone ("what did X
+say"), a reason ("why"). The premise is what the question assumes happened: its participants
+(the names it mentions), its predicate (the event: "resign", "say", "win") and its time (a year
+it names). An answer must hold all of it; a premise no article holds is a false premise.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
+from functools import lru_cache
 
+from rag.text.claims import (
+    LIGHT_VERBS,
+    SPEECH_VERBS,
+    SUPPORT_VERBS,
+    holds_noun,
+    holds_predicate,
+    names,
+)
+from rag.text.dates import find_dates
+from rag.text.names import attributed_spans
+from rag.text.nlp import Parsed, Pipeline
+from rag.text.numbers import YEAR
 from rag.text.words import STOPWORDS, tokens
 
 DATE_QUESTION = re.compile(
     r"^\s*(?:on\s+|in\s+)?(?:what|which)\s+(?:exact\s+)?(?:date|day)\b|^\s*when\b", re.IGNORECASE
 )
+_YEAR_OR_MONTH_QUESTION = re.compile(r"\b(?:what|which)\s+(?:month|year)\b", re.IGNORECASE)
 
 
 def is_date_question(question: str) -> bool:
@@ -20,36 +41,124 @@ def is_date_question(question: str) -> bool:
 
 
 class AnswerKind(Enum):
-    NUMBER = "number"
     DATE = "date"
-    PERSON = "person"
+    COUNT = "count"
+    AMOUNT = "amount"
+    ORDINAL = "ordinal"
+    PERSON = "person"  # a person or an organisation
     PLACE = "place"
+    COUNTRY = "country"
+    WORK = "work"
+    STATEMENT = "statement"
+    REASON = "reason"
     OTHER = "other"
 
+    @property
+    def is_figure(self) -> bool:
+        return self in (AnswerKind.COUNT, AnswerKind.AMOUNT, AnswerKind.ORDINAL)
 
-_NUMBER_QUESTION = re.compile(
-    r"\bhow (?:many|much|long|far|old|large|big)\b|"
+    @property
+    def labels(self) -> frozenset[str]:
+        """The spaCy entity labels an answer of this kind is; empty where no label fits."""
+        return _LABELS.get(self, frozenset())
+
+
+_LABELS = {
+    AnswerKind.COUNT: frozenset({"CARDINAL", "QUANTITY"}),
+    AnswerKind.AMOUNT: frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"}),
+    AnswerKind.ORDINAL: frozenset({"ORDINAL"}),
+    AnswerKind.PERSON: frozenset({"PERSON", "ORG", "NORP"}),
+    AnswerKind.PLACE: frozenset({"GPE", "LOC", "FAC"}),
+    AnswerKind.COUNTRY: frozenset({"GPE"}),
+    AnswerKind.WORK: frozenset({"WORK_OF_ART"}),
+}
+_COUNT_QUESTION = re.compile(r"\bhow many\b", re.IGNORECASE)
+_AMOUNT_QUESTION = re.compile(
+    r"\bhow (?:much|long|far|old|large|big)\b|"
     # "what was the (exact|total|annual) value": one qualifier may stand before the noun.
     r"\bwhat (?:was|is|were|are) the (?:[a-z]+ )?(?:value|number|amount|total|size|cost|price|"
     r"figure|share|percentage|rate|sum|death toll|toll)\b|\bwhat percentage\b",
     re.IGNORECASE,
 )
-_PERSON_QUESTION = re.compile(
-    r"^\s*(?:who|whom|whose)\b|\bwhich (?:person|leader|official)\b", re.IGNORECASE
+_ORDINAL_QUESTION = re.compile(r"\b(?:which|what)\s+(?:[a-z]+\s+)?anniversary\b", re.IGNORECASE)
+_PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b", re.IGNORECASE)
+_PLACE_QUESTION = re.compile(r"^\s*where\b", re.IGNORECASE)
+_REASON_QUESTION = re.compile(r"^\s*why\b", re.IGNORECASE)
+_STATEMENT_QUESTION = re.compile(
+    r"^\s*what\s+(?:did|does|do|has|have|had|will|would)\b[^?]*\b(?:say|tell|said|told|"
+    r"announce|declare|warn|claim|write|tweet)\b",
+    re.IGNORECASE,
 )
-_PLACE_QUESTION = re.compile(r"^\s*where\b|\bin which (?:city|country|place)\b", re.IGNORECASE)
+# "which" and the words after it, among them the noun it asks about ("which Thai prime minister").
+_WHICH_NOUN = re.compile(r"\b(?:which|what)((?:\s+[A-Za-z-]+){1,3})", re.IGNORECASE)
+# The noun after "which": what kind of thing it names. General categories of news nouns.
+_NOUN_KINDS = {
+    AnswerKind.COUNTRY: "country countries nation nations state states",
+    AnswerKind.PLACE: (
+        "city cities town towns village place places region province capital venue hospital "
+        "prison airport port island area district street square building hotel stadium"
+    ),
+    AnswerKind.WORK: "film films movie movies book books novel song songs album play show series",
+    AnswerKind.PERSON: (
+        "person people man woman men women leader leaders official officials minister "
+        "president candidate player actor actress singer author politician loyalist "
+        "party parties company companies bank banks group groups organisation organization "
+        "team club newspaper agency agencies firm airline broadcaster outlet member members "
+        "journalist lawmaker senator judge suspect victim"
+    ),
+}
+_KIND_OF_NOUN = {n: kind for kind, words in _NOUN_KINDS.items() for n in words.split()}
 
 
 def answer_kind(question: str) -> AnswerKind:
-    if DATE_QUESTION.search(question):
+    """What the question's wh-phrase asks for (its last question, when it asks several)."""
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
+    last = asked[-1] if asked else question
+    if DATE_QUESTION.search(last) or _YEAR_OR_MONTH_QUESTION.search(last):
         return AnswerKind.DATE
-    if _NUMBER_QUESTION.search(question):
-        return AnswerKind.NUMBER
-    if _PERSON_QUESTION.search(question):
+    if _COUNT_QUESTION.search(last):
+        return AnswerKind.COUNT
+    if _AMOUNT_QUESTION.search(last):
+        return AnswerKind.AMOUNT
+    if _ORDINAL_QUESTION.search(last):
+        return AnswerKind.ORDINAL
+    if _PERSON_QUESTION.search(last):
         return AnswerKind.PERSON
-    if _PLACE_QUESTION.search(question):
+    if _PLACE_QUESTION.search(last):
         return AnswerKind.PLACE
+    if _REASON_QUESTION.search(last):
+        return AnswerKind.REASON
+    if _STATEMENT_QUESTION.search(last):
+        return AnswerKind.STATEMENT
+    which = _WHICH_NOUN.search(last)
+    for word in which.group(1).lower().split() if which else ():
+        if word in _KIND_OF_NOUN:
+            return _KIND_OF_NOUN[word]
     return AnswerKind.OTHER
+
+
+@dataclass(frozen=True)
+class Premise:
+    """What the question takes for granted: who, which event, when."""
+
+    participants: tuple[str, ...]  # the names it mentions, as written
+    predicate: str | None  # the event's verb, a lemma ("resign"); None for "what is", "who was"
+    years: frozenset[int]  # years it names ("at the 2017 Oscars")
+    speaker: str | None = None  # "what did X say": X
+    clause: str = ""  # the premise as a statement: "Mark Rutte resigned after the election"
+    # The event's noun where the verb only supports it: "summit" of "the summit was held".
+    event_noun: str | None = None
+    # Days it names ("on 16 April 2017"): no source published before them can report it.
+    days: frozenset[date] = frozenset()
+
+    def stated_in(self, text: str) -> bool:
+        """Whether `text` states the premise's event (its verb or a synonym, and its noun
+        where the verb is only "held"); True when the question names no event."""
+        if self.predicate is None:
+            return True
+        if not holds_predicate(text, self.predicate):
+            return False
+        return self.event_noun is None or holds_noun(text, self.event_noun)
 
 
 @dataclass(frozen=True)
@@ -59,8 +168,210 @@ class AnalysedQuestion:
     text: str
     kind: AnswerKind
     words: frozenset[str]  # its content tokens
+    premise: Premise = Premise((), None, frozenset())
 
     @classmethod
-    def of(cls, question: str) -> AnalysedQuestion:
+    def of(cls, question: str, nlp: Pipeline | None = None) -> AnalysedQuestion:
+        """Without `nlp` the premise is left empty (the answer type and words still hold)."""
         words = frozenset(t for t in tokens(question) if t not in STOPWORDS)
-        return cls(question, answer_kind(question), words)
+        kind = answer_kind(question)
+        premise = None
+        if nlp is not None:
+            whole, last = nlp.parse_many([question, _last(question)])
+            premise = analyse_premise(question, last, kind, whole)
+        return cls(question, kind, words, premise or Premise((), None, frozenset()))
+
+
+def _last(question: str) -> str:
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
+    return asked[-1] if asked else question
+
+
+# Names a premise is about: people, organisations, places, events, works. Not nationalities
+# ("Dutch election": an article may say "the Netherlands"), dates or figures.
+_PARTICIPANT_LABELS = frozenset("PERSON ORG GPE LOC FAC EVENT WORK_OF_ART LAW PRODUCT".split())
+
+
+def analyse_premise(
+    question: str, parsed: Parsed, kind: AnswerKind, whole: Parsed | None = None
+) -> Premise:
+    """The premise of the question `parsed` (its last, when it asks several); `whole`, the
+    parse of all of it, gives the participants ("Which loyalist was shot in Carrickfergus?
+    When did he die?" is about Carrickfergus)."""
+    outlets = [question[s:e] for s, e in attributed_spans(question)]
+    named = whole or parsed
+    years = frozenset(m.value.year for m in find_dates(parsed.text, None)) | frozenset(
+        int(t.text) for t in parsed.tokens if YEAR.fullmatch(t.text) and t.pos == "NUM"
+    )
+    nationalities = {e.text for e in named.entities if e.label not in _PARTICIPANT_LABELS}
+    participants = tuple(
+        dict.fromkeys(
+            bare_name(n)
+            for n in names(named)
+            if n not in nationalities
+            and n[:1].isupper()
+            and not any(n in o or o in n for o in outlets)
+        )
+    )
+    verb = _predicate(parsed)
+    speaker = None
+    if verb is not None and parsed.tokens[verb].lemma in SPEECH_VERBS:
+        subject = _subject(parsed, verb)
+        if subject is not None and parsed.tokens[subject].lemma not in _WH:
+            speaker = bare_name(" ".join(parsed.tokens[k].text for k in parsed.subtree(subject)))
+    predicate = parsed.tokens[verb].lemma if verb is not None else None
+    noun = None
+    if verb is not None and predicate in SUPPORT_VERBS:
+        objects = [
+            k
+            for k in parsed.children(verb)
+            if parsed.tokens[k].dep in ("nsubjpass", "nsubj", "dobj")
+            and parsed.tokens[k].pos == "NOUN"
+        ]
+        noun = parsed.tokens[objects[0]].lemma if objects else None
+    clause = premise_clause(parsed, verb)
+    days = frozenset(
+        m.value for m in find_dates(named.text, None) if m.granularity == "day" and not m.relative
+    )
+    return Premise(participants, predicate, years, speaker, clause, noun, days)
+
+
+def bare_name(name: str) -> str:
+    """A name without its possessive: "Park Geun-hye's", "Geert Wilders'" as named."""
+    name = name.strip()
+    for tail in ("'s", "’s", "'", "’"):
+        if name.endswith(tail):
+            return name[: -len(tail)].strip()
+    return name
+
+
+def _predicate(parsed: Parsed) -> int | None:
+    """The token of the question's event verb. Small parsers often take "did" for the main
+    verb ("How many seats did the PVV win": "win" tagged a noun); then the first word after
+    the subject that can be a verb is the event."""
+    root = parsed.root()
+    if root is None:
+        return None
+    top = parsed.tokens[root]
+    if top.lemma not in LIGHT_VERBS and top.pos == "VERB":
+        return root
+    if (
+        top.lemma not in LIGHT_VERBS
+        and _can_be_verb(top.text)
+        and _subject(parsed, root) is not None
+    ):
+        return root  # "did the Senate confirm Gorsuch": "confirm" tagged a noun, parsed a verb
+    if parsed.tokens[root].lemma in ("do", "have"):
+        subject = _subject(parsed, root)
+        after = max(parsed.subtree(subject)) + 1 if subject is not None else root + 1
+        for k in range(after, len(parsed.tokens)):
+            t = parsed.tokens[k]
+            if t.pos == "PUNCT":
+                break
+            if t.lemma not in LIGHT_VERBS and _can_be_verb(t.text):
+                return k
+    for k in parsed.children(root):
+        t = parsed.tokens[k]
+        if t.dep in ("xcomp", "ccomp", "advcl") and t.pos == "VERB" and t.lemma not in LIGHT_VERBS:
+            return k
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _can_be_verb(word: str) -> bool:
+    from lemminflect import getAllLemmas
+
+    return "VERB" in getAllLemmas(word.lower())
+
+
+def _subject(parsed: Parsed, verb: int) -> int | None:
+    return next(
+        (k for k in parsed.children(verb) if parsed.tokens[k].dep in ("nsubj", "nsubjpass")),
+        None,
+    )
+
+
+_WH = frozenset("what which who whom whose when where why how".split())
+_WH_DETERMINERS = frozenset("what which how many much".split())
+_TIME_NOUNS = frozenset("date day year month time".split())
+
+
+def premise_clause(parsed: Parsed, verb: int | None) -> str:
+    """The question turned into the statement it assumes, for a correction to name: "Why did
+    Mark Rutte resign after the Dutch election?" gives "Mark Rutte resigned after the Dutch
+    election", "How many seats did the PVV win?" gives "the PVV won seats". "" when the
+    question asks who did it (nothing is assumed of anyone) or has no event verb."""
+    if verb is None:
+        return ""
+    subject = _subject(parsed, verb)
+    if subject is None or any(parsed.tokens[k].lemma in _WH for k in parsed.subtree(subject)):
+        return ""
+    tokens = parsed.tokens
+    dropped: set[int] = set()
+    for k, t in enumerate(tokens):
+        if t.lemma == "accord":  # "According to DW, ..." is who reported it, not the premise
+            dropped |= set(parsed.subtree(k))
+        if t.lemma not in _WH:
+            continue
+        phrase = _phrase_head(parsed, k)
+        head = tokens[phrase]
+        if phrase == k and t.dep in ("dobj", "obj") and t.lemma == "what":
+            dropped.add(k)  # "what did X say": what is asked, said "anything" below
+            continue
+        if phrase == k or head.lemma in _TIME_NOUNS:
+            span = set(parsed.subtree(phrase))
+            # "on what date", "in which year": the preposition goes with its object.
+            if head.dep in ("pobj", "pcomp") and head.head != phrase:
+                span.add(head.head)
+            dropped |= span
+        else:
+            # "how many seats", "which banks": the thing asked about stays, the asking goes.
+            dropped |= {j for j in parsed.subtree(phrase) if tokens[j].lemma in _WH_DETERMINERS}
+    did = [k for k, t in enumerate(tokens) if t.lemma == "do" and t.pos == "AUX" and k != verb]
+    dropped |= set(did)
+    if tokens[-1].pos == "PUNCT":
+        dropped.add(len(tokens) - 1)
+    subject_words = [k for k in parsed.subtree(subject) if k not in dropped]
+    fronted_aux = [k for k in range(subject) if tokens[k].pos == "AUX" and k not in dropped]
+    kept = [
+        k
+        for k in range(len(tokens))
+        if k not in dropped and k not in subject_words and k not in fronted_aux
+    ]
+    # What a question fronts ("how much additional lending did Xi announce") follows the verb.
+    fronted = [k for k in kept if k < min(subject_words, default=subject)]
+    rest = [k for k in kept if k not in fronted]
+    words = [tokens[k].text for k in subject_words]
+    words += [tokens[k].text.lower() for k in fronted_aux]
+    for k in rest:
+        t = tokens[k]
+        words.append(_past(t.text, t.lemma) if k == verb and did else t.text)
+        if k == verb:
+            if any(
+                tokens[j].lemma == "what" and tokens[j].dep in ("dobj", "obj")
+                for j in parsed.children(verb)
+            ):
+                words.append("anything")
+            words += [tokens[j].text for j in fronted]
+    if verb not in rest:
+        words += [tokens[j].text for j in fronted]
+    text = " ".join(words)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"\s*-\s*", "-", text).replace(" 's", "'s").replace(" ’s", "’s")
+    return text.strip(" ,")
+
+
+def _phrase_head(parsed: Parsed, k: int) -> int:
+    """The head of the phrase a wh-word opens: "how" of "how many seats" is "seats"."""
+    while parsed.tokens[k].dep in ("det", "advmod", "amod", "npadvmod") and parsed.tokens[
+        parsed.tokens[k].head
+    ].pos in ("NOUN", "PROPN", "ADJ", "ADV", "PRON"):
+        k = parsed.tokens[k].head
+    return k
+
+
+def _past(word: str, lemma_: str) -> str:
+    from lemminflect import getInflection
+
+    forms = getInflection(lemma_, tag="VBD")
+    return forms[-1] if forms else word

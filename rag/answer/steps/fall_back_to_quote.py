@@ -20,7 +20,7 @@ def fall_back_to_quote(ctx: AnswerContext) -> Iterable[Token]:
     if verified.answered:
         ctx.notes.append(f"the draft adds nothing to the question: {verified.text!r}")
     dated = ctx.dates.solve(ctx.pool)
-    quoted = quote_answer(ctx.analysed, ctx.pool, ctx.quotable, dated)
+    quoted = quote_answer(ctx.analysed, ctx.pool, ctx.quotable, dated, ctx.judge.answers)
     if quoted is None:
         ctx.declined = True
         return ()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
 from rag.answer.evidence.latest import newest_answering
-from rag.answer.evidence.matching import SentenceMatch, sentence_matches
+from rag.answer.evidence.matching import SentenceMatch
 
 # Share of a question's words one sentence must hold for the one-passage prompt to be used.
 FOCUS_MIN_COVERAGE = 0.6
@@ -19,11 +19,11 @@ def pick_focus(ctx: AnswerContext) -> Iterable[Token]:
     Sentence-level matching runs over a wider pool than the prompt takes: a chunk ranked fifth
     may hold the one sentence that answers. Names count as present when their article has them
     anywhere (the forum named in paragraph one)."""
-    ctx.matches = sentence_matches(ctx.match_terms, ctx.pool, ctx.article_text)
+    ctx.matches = ctx.pool_matches()
     ctx.focus = focus(ctx.matches)
     ctx.quotable = ctx.matches
     if ctx.time_scope.latest:
-        ctx.newest = newest_answering(ctx.analysed, ctx.pool, ctx.matches)
+        ctx.newest = newest_answering(ctx.analysed, ctx.pool, ctx.matches, ctx.judge.answers)
     if ctx.newest is not None:
         # "Latest": of the articles that answer, the newest one answers.
         ctx.focus = ctx.newest

@@ -18,5 +18,6 @@ def reconcile_figures(ctx: AnswerContext) -> Iterable[Token]:
         ctx.matches,
         newer_only=ctx.time_scope.latest,
         agreeing=ctx.quoted is None,
+        judge=ctx.judge,
     )
     return ()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from rag.answer.context import AnswerContext
 from rag.answer.events import Token
+from rag.answer.question.analysis import AnalysedQuestion
 from rag.types import Message
 
 REWRITE_MAX_TOKENS = 80
@@ -38,5 +39,11 @@ def _standalone(ctx: AnswerContext) -> str:
     rewritten = text.strip().splitlines()[0].strip().strip('"') if text.strip() else ""
     if not rewritten or len(rewritten) > 4 * len(question) + 200:
         # An unusable rewrite: fall back to the last question plus this one for retrieval.
+        return f"{history[-1].question} {question}"
+    asked = AnalysedQuestion.of(question, ctx.parts.nlp).premise
+    if asked.predicate and not asked.stated_in(rewritten):
+        # "When did he die?" after a question about a shooting must not become "When was he
+        # shot?": the user's own event stays, with the earlier question for who "he" is.
+        ctx.notes.append(f"the rewrite {rewritten!r} lost the follow-up's {asked.predicate!r}")
         return f"{history[-1].question} {question}"
     return rewritten
