@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from rag.text.names import HONORIFICS
@@ -83,16 +84,32 @@ def text_stems(text: str) -> set[str]:
     return set(found) | {f"{a} {b}" for a, b in pairwise(found)}
 
 
+@lru_cache(maxsize=4096)
 def synonyms(predicate: str) -> frozenset[str]:
-    """The stems that stand for `predicate` (a lemma): its own, and its group's. Reporting
-    verbs are one group: "how did X describe", "what did X mention" are answered by "X said"."""
+    """The stems that stand for `predicate` (a lemma): every form of it ("rise", "rose",
+    "risen") and of its group's words. Reporting verbs are one group: "how did X describe",
+    "what did X mention" are answered by "X said"."""
     own = stem(predicate)
     if own in _SPEECH_STEMS:
-        return _SPEECH_STEMS
-    for group in _STEMS_OF_GROUP:
-        if own in group:
-            return group
-    return frozenset({own})
+        group: frozenset[str] = _SPEECH_STEMS
+    else:
+        group = next((g for g in _STEMS_OF_GROUP if own in g), frozenset({own}))
+    words = {predicate} | {w for g in _SYNONYM_GROUPS if own in _stems(g) for w in g.split()}
+    if own in _SPEECH_STEMS:
+        words |= SPEECH_VERBS
+    return group | {stem(form) for w in words if "_" not in w for form in verb_forms(w)}
+
+
+@lru_cache(maxsize=4096)
+def verb_forms(verb: str) -> frozenset[str]:
+    """Every inflection of a verb lemma, irregular ones included, from lemminflect's tables."""
+    from lemminflect import getAllInflections
+
+    return frozenset(f for forms in getAllInflections(verb, upos="VERB").values() for f in forms)
+
+
+def _stems(group: str) -> frozenset[str]:
+    return frozenset(_stem_phrase(w) for w in group.split())
 
 
 def holds_noun(text: str, noun: str) -> bool:

@@ -28,6 +28,7 @@ from rag.text.dates import find_dates
 from rag.text.names import attributed_spans
 from rag.text.nlp import Parsed, Pipeline
 from rag.text.numbers import YEAR
+from rag.text.time_phrases import TimeScope
 from rag.text.words import STOPWORDS, tokens
 
 DATE_QUESTION = re.compile(
@@ -230,9 +231,8 @@ def analyse_premise(
         ]
         noun = parsed.tokens[objects[0]].lemma if objects else None
     clause = premise_clause(parsed, verb)
-    days = frozenset(
-        m.value for m in find_dates(named.text, None) if m.granularity == "day" and not m.relative
-    )
+    # The days of the event asked about, not the ones that bound a period ("as of 5 March").
+    days = frozenset(TimeScope.of(named.text, None).days)
     return Premise(participants, predicate, years, speaker, clause, noun, days)
 
 
@@ -262,6 +262,12 @@ def _predicate(parsed: Parsed) -> int | None:
     ):
         return root  # "did the Senate confirm Gorsuch": "confirm" tagged a noun, parsed a verb
     if parsed.tokens[root].lemma in ("do", "have"):
+        # "did [the Velmora floods force]": the parser's object of "did" is the event verb
+        # with its subject as modifiers.
+        for k in parsed.children(root):
+            t = parsed.tokens[k]
+            if t.dep == "dobj" and t.lemma not in LIGHT_VERBS and _can_be_verb(t.text):
+                return k
         subject = _subject(parsed, root)
         after = max(parsed.subtree(subject)) + 1 if subject is not None else root + 1
         for k in range(after, len(parsed.tokens)):
@@ -318,7 +324,7 @@ def premise_clause(parsed: Parsed, verb: int | None) -> str:
         if phrase == k and t.dep in ("dobj", "obj") and t.lemma == "what":
             dropped.add(k)  # "what did X say": what is asked, said "anything" below
             continue
-        if phrase == k or head.lemma in _TIME_NOUNS:
+        if phrase == k or head.lemma in _TIME_NOUNS or head.lemma in _WH_DETERMINERS:
             span = set(parsed.subtree(phrase))
             # "on what date", "in which year": the preposition goes with its object.
             if head.dep in ("pobj", "pcomp") and head.head != phrase:
