@@ -23,8 +23,10 @@ class Aggregate:
     recall: float | None
     mrr: float | None
     false_premise: int = 0
-    # Retrieval of false-premise questions against the articles that show what is true.
-    correction_recall: float | None = None
+    # Retrieval of false-premise questions against the articles that show what is true: the
+    # share with one of them in the top k, and MRR. Not recall: such a fact is often in more
+    # articles than k, and a correction needs one.
+    correction_hit: float | None = None
     correction_mrr: float | None = None
     accuracy: float | None = None
     citation_precision: float | None = None
@@ -55,7 +57,7 @@ def aggregate(records: Sequence[QuestionRecord]) -> Aggregate:
         recall=mean([r.recall for r in answerable if r.recall is not None]),
         mrr=mean([r.mrr for r in answerable if r.mrr is not None]),
         false_premise=len(false_premise),
-        correction_recall=mean([r.recall for r in false_premise if r.recall is not None]),
+        correction_hit=mean([float(r.recall > 0) for r in false_premise if r.recall is not None]),
         correction_mrr=mean([r.mrr for r in false_premise if r.mrr is not None]),
         latency=latency(records),
     )

@@ -20,7 +20,7 @@ CONTENDERS = ("system", "baseline")
 METRICS = (
     ("recall", "recall@{k}"),
     ("mrr", "MRR"),
-    ("correction_recall", "false premise: recall@{k} of what is true"),
+    ("correction_hit", "false premise: a true article in top {k}"),
     ("correction_mrr", "false premise: MRR of what is true"),
     ("accuracy", "accuracy"),
     ("citation_precision", "citation precision"),
@@ -164,11 +164,11 @@ def category_rows(result: RunResult, names: list[str], metric: str, stage: str) 
 
 
 def _category_value(agg: Aggregate, attr: str) -> float | None:
-    """A category of false premises alone has no answerable recall: it shows the recall (and
-    MRR) of the articles that show what is true, as the report's note says."""
+    """A category of false premises alone has no answerable recall: it shows, as the report's
+    note says, the share with a true article in the top k, and the MRR of those articles."""
     value = getattr(agg, attr)
-    if value is None and attr in ("recall", "mrr") and agg.false_premise == agg.n:
-        return getattr(agg, f"correction_{attr}")
+    if value is None and agg.false_premise == agg.n:
+        return {"recall": agg.correction_hit, "mrr": agg.correction_mrr}.get(attr)
     return value
 
 

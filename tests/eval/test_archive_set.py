@@ -49,7 +49,8 @@ needs_wheel = pytest.mark.skipif(not WHEEL.is_file(), reason=f"archive wheel not
 # One quoted phrase per expected source: `newsarticles-12.txt (BBC, published 2017-03-25, a
 # Saturday): "phrase"`.
 _QUOTE = re.compile(
-    r'(newsarticles-\d+\.txt) \([^,]+, published (\d{4}-\d{2}-\d{2}), a \w+\): "(.+?)"(?=; |\. |$)'
+    r"(newsarticles-\d+\.txt) \([^,]+, published (\d{4}-\d{2}-\d{2}), a \w+\): "
+    r'"(.+?)"(?=; |\. |\.?$)'
 )
 # The regexes a note says found nothing in the whole archive.
 NO_MATCH = re.compile(r"[Nn]o article matches `([^`]+)`")
@@ -249,14 +250,14 @@ def test_a_perfect_retriever_scores_recall_and_mrr_1_up_to_k_sources(
     assert set(categories) == KINDS
     assert categories["unanswerable"].recall is None  # nothing to count, not 0
     assert categories["false_premise"].recall is None
-    assert categories["false_premise"].correction_recall is not None
+    assert categories["false_premise"].correction_hit == 1.0
 
 
 def test_a_retriever_that_finds_nothing_scores_0(archive_set: QuestionSet) -> None:
     records = [score_question(FakeRetriever({}), q, False, {}) for q in archive_set.questions]
     overall = aggregate(records)
     assert overall.recall == 0.0 and overall.mrr == 0.0
-    assert overall.correction_recall == 0.0
+    assert overall.correction_hit == 0.0
 
 
 # --- the fixed CI subset and the cached corpus -------------------------------------------------

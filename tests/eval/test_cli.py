@@ -50,7 +50,7 @@ def test_the_full_set_is_scored_for_system_and_baseline(
         assert overall["accuracy"] is None  # no model ran
         assert overall["wrong_answer_rate"] is None and overall["declined_or_corrected"] is None
         assert 0.5 < overall["recall"] <= 1.0
-        assert overall["correction_recall"] is not None  # false premises' true articles
+        assert overall["correction_hit"] is not None  # false premises' true articles
         assert "retrieve_s" in overall["latency"]
         halves = data["aggregates"][name]["by_half"]
         assert sum(h["overall"]["n"] for h in halves.values()) == TOTAL

@@ -283,7 +283,7 @@ def test_truthfulness_aggregates_over_hand_made_records() -> None:
         premise_record("h", correct=False, answered=True, wrong_answer=True,
                        premise_accepted=True, recall=0.0, mrr=0.0),
         premise_record("i", correct=False, answered=True, wrong_answer=True,
-                       premise_accepted=False),
+                       premise_accepted=False, recall=0.5),  # one of two true articles: a hit
         # failed with an error: wrong, but neither an answer nor a decline
         premise_record("j", correct=False, answered=None, wrong_answer=False,
                        premise_accepted=False, error="model down"),
@@ -299,7 +299,7 @@ def test_truthfulness_aggregates_over_hand_made_records() -> None:
     assert agg.accuracy == pytest.approx(4 / 10)
     # Retrieval of what is true, apart from the answerable questions' recall.
     assert agg.recall == pytest.approx(1.0)
-    assert agg.correction_recall == pytest.approx(4 / 5)
+    assert agg.correction_hit == pytest.approx(4 / 5)  # h retrieved none of them
     assert agg.correction_mrr == pytest.approx(2 / 5)
 
 
@@ -307,7 +307,7 @@ def test_truthfulness_metrics_with_nothing_to_count_are_none() -> None:
     agg = aggregate([record("a", True, correct=True, answered=True, wrong_answer=False)])
     assert agg.wrong_answer_rate == 0.0
     assert agg.premise_accepted_rate is None and agg.declined_or_corrected is None
-    assert agg.corrected_rate is None and agg.correction_recall is None
+    assert agg.corrected_rate is None and agg.correction_hit is None
 
 
 def test_records_split_into_halves_dev_first() -> None:
