@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eval.aggregate import Aggregate, Gate, failed_gates
+from eval.dataset import HALVES
 from rag.command import run_reporting_errors
 from rag.settings import PROJECT_ROOT
 
@@ -36,6 +37,7 @@ GATES = (
     ("--min-mrr", "mrr", False),
     ("--min-citation-precision", "citation_precision", True),
     ("--min-refusal-accuracy", "refusal_accuracy", True),
+    ("--min-declined-or-corrected", "declined_or_corrected", True),
 )
 
 
@@ -91,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_positive_int, help="only the first N selected questions")
     p.add_argument("--ids", type=_csv, default=[], help="only these ids, e.g. q001,q002")
     p.add_argument("--categories", type=_csv, default=[], help="only these, e.g. date,number")
+    p.add_argument(
+        "--half",
+        choices=HALVES,
+        help="only one half of the set, fixed by a hash of each id: decide on dev, report test",
+    )
     p.add_argument("--out", type=Path, help="results folder (default: eval/results/<timestamp>/)")
     p.add_argument("--retrieval-only", action="store_true", help="no model: retrieval metrics only")
     p.add_argument(
@@ -114,7 +121,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     settings = EvalSettings()
     question_set = load_question_set(args.questions)
-    questions = select(question_set, args.ids, args.categories, args.limit)
+    questions = select(question_set, args.ids, args.categories, args.limit, args.half)
     judge = None
     if args.judge and args.retrieval_only:
         print("judge skipped: --retrieval-only produces no answers to grade", file=sys.stderr)
@@ -200,7 +207,12 @@ def _gate_line(gate: Gate, agg: Aggregate) -> dict[str, Any]:
 
 
 def _selection(args: argparse.Namespace) -> dict[str, Any]:
-    chosen = {"ids": args.ids, "categories": args.categories, "limit": args.limit}
+    chosen = {
+        "ids": args.ids,
+        "categories": args.categories,
+        "limit": args.limit,
+        "half": args.half,
+    }
     return {k: v for k, v in chosen.items() if v}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from eval.dataset import HALVES
 from eval.metrics import mean, percentile, share
 from eval.scoring import QuestionRecord
 
@@ -17,15 +18,25 @@ class Aggregate:
 
     n: int
     answerable: int
-    unanswerable: int
+    unanswerable: int  # plain unanswerables: not answerable, no false premise
     errors: int
     recall: float | None
     mrr: float | None
+    false_premise: int = 0
+    # Retrieval of false-premise questions against the articles that show what is true: the
+    # share with one of them in the top k, and MRR. Not recall: such a fact is often in more
+    # articles than k, and a correction needs one.
+    correction_hit: float | None = None
+    correction_mrr: float | None = None
     accuracy: float | None = None
     citation_precision: float | None = None
     citation_recall: float | None = None
     refusal_accuracy: float | None = None
     false_refusal_rate: float | None = None
+    wrong_answer_rate: float | None = None
+    premise_accepted_rate: float | None = None
+    declined_or_corrected: float | None = None
+    corrected_rate: float | None = None
     judge_accuracy: float | None = None
     judge_agreement: float | None = None
     latency: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -33,15 +44,21 @@ class Aggregate:
 
 def aggregate(records: Sequence[QuestionRecord]) -> Aggregate:
     answerable = [r for r in records if r.answerable]
-    unanswerable = [r for r in records if not r.answerable]
+    unanswerable = [r for r in records if not r.answerable and not r.false_premise]
+    false_premise = [r for r in records if r.false_premise]
     scored = [r for r in records if r.correct is not None]
     agg = Aggregate(
         n=len(records),
         answerable=len(answerable),
         unanswerable=len(unanswerable),
         errors=sum(r.error is not None for r in records),
+        # Over answerable questions only, as before false premises existed, so the retrieval
+        # gates and earlier runs stay comparable.
         recall=mean([r.recall for r in answerable if r.recall is not None]),
         mrr=mean([r.mrr for r in answerable if r.mrr is not None]),
+        false_premise=len(false_premise),
+        correction_hit=mean([float(r.recall > 0) for r in false_premise if r.recall is not None]),
+        correction_mrr=mean([r.mrr for r in false_premise if r.mrr is not None]),
         latency=latency(records),
     )
     if scored:
@@ -51,7 +68,8 @@ def aggregate(records: Sequence[QuestionRecord]) -> Aggregate:
 
 def _add_answer_metrics(agg: Aggregate, scored: Sequence[QuestionRecord]) -> None:
     answerable = [r for r in scored if r.answerable]
-    unanswerable = [r for r in scored if not r.answerable]
+    unanswerable = [r for r in scored if not r.answerable and not r.false_premise]
+    false_premise = [r for r in scored if r.false_premise]
     right = [r for r in answerable if r.correct]
     agg.accuracy = share(sum(bool(r.correct) for r in scored), len(scored))
     agg.citation_precision = share(
@@ -61,6 +79,17 @@ def _add_answer_metrics(agg: Aggregate, scored: Sequence[QuestionRecord]) -> Non
     # `correct` for an unanswerable question means it declined (an errored run did not).
     agg.refusal_accuracy = share(sum(bool(r.correct) for r in unanswerable), len(unanswerable))
     agg.false_refusal_rate = share(sum(r.answered is False for r in answerable), len(answerable))
+    agg.wrong_answer_rate = share(sum(bool(r.wrong_answer) for r in scored), len(scored))
+    agg.premise_accepted_rate = share(
+        sum(bool(r.premise_accepted) for r in false_premise), len(false_premise)
+    )
+    # The issue's target: nothing to answer as asked, and the contender did not answer (a
+    # decline, or a correction, both delivered with `answered` False; an error is neither).
+    not_answerable = [*unanswerable, *false_premise]
+    agg.declined_or_corrected = share(
+        sum(r.answered is False for r in not_answerable), len(not_answerable)
+    )
+    agg.corrected_rate = share(sum(bool(r.corrected) for r in false_premise), len(false_premise))
     judged = [r for r in scored if r.judge and r.judge.get("correct") is not None]
     if judged:
         agg.judge_accuracy = share(
@@ -85,6 +114,12 @@ def latency(records: Sequence[QuestionRecord]) -> dict[str, dict[str, float]]:
 def by_category(records: Sequence[QuestionRecord]) -> dict[str, Aggregate]:
     categories = sorted({r.category for r in records})
     return {c: aggregate([r for r in records if r.category == c]) for c in categories}
+
+
+def split_halves(records: Sequence[QuestionRecord]) -> dict[str, list[QuestionRecord]]:
+    """The records of each half that has any, dev first (a `--half` run has only one)."""
+    halves = {h: [r for r in records if r.half == h] for h in HALVES}
+    return {h: rs for h, rs in halves.items() if rs}
 
 
 @dataclass(frozen=True)

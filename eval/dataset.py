@@ -27,7 +27,11 @@ REQUIRED_FIELDS = (
     "answerable",
 )
 # A reviewer's note: the supporting phrase and how a relative date was resolved. Never scored.
-OPTIONAL_FIELDS = ("note",)
+# `premise`: on false-premise items only, regexes that mark an answer asserting the premise.
+OPTIONAL_FIELDS = ("note", "premise")
+# The category whose questions take something false for granted; only its items carry `premise`.
+FALSE_PREMISE = "false_premise"
+HALVES = ("dev", "test")
 
 
 class DatasetError(InvalidInput):
@@ -48,7 +52,8 @@ class EvalQuestion:
     """One line of the question set.
 
     `facts` are groups of alternative regexes: the answer is correct when every group has at
-    least one alternative that `re.search`es it, case-insensitively.
+    least one alternative that `re.search`es it, case-insensitively. `premise` (false-premise
+    items only) has the same shape: an answer asserts the premise when every group matches.
     """
 
     id: str
@@ -61,6 +66,24 @@ class EvalQuestion:
     answerable: bool
     note: str = ""
     line: int = 0
+    premise: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def false_premise(self) -> bool:
+        return self.category == FALSE_PREMISE
+
+    @property
+    def half(self) -> str:
+        return half_of(self.id)
+
+
+def half_of(question_id: str) -> str:
+    """`dev` or `test`, fixed by the id alone: the first byte of its sha256, even → dev.
+
+    A hash rather than file order, so adding, moving or deleting items never moves another
+    item to the other half.
+    """
+    return HALVES[hashlib.sha256(question_id.encode("utf-8")).digest()[0] % 2]
 
 
 @dataclass(frozen=True)
@@ -146,7 +169,11 @@ def _parse_line(raw: str, path: Path, number: int) -> EvalQuestion:
     history = _string_list(item, "history", fail)
     sources = _string_list(item, "expected_sources", fail)
     facts = _fact_groups(item["facts"], fail)
-    _check_answerability(item["answerable"], facts, sources, fail)
+    premise = _premise(item, fail)
+    if premise:
+        _check_false_premise(item["answerable"], facts, sources, fail)
+    else:
+        _check_answerability(item["answerable"], facts, sources, fail)
     return EvalQuestion(
         id=item["id"],
         category=item["category"],
@@ -158,6 +185,7 @@ def _parse_line(raw: str, path: Path, number: int) -> EvalQuestion:
         answerable=item["answerable"],
         note=item.get("note", ""),
         line=number,
+        premise=premise,
     )
 
 
@@ -176,22 +204,40 @@ def _string_list(item: dict[str, Any], field: str, fail: Fail) -> tuple[str, ...
     return tuple(value)
 
 
-def _fact_groups(value: Any, fail: Fail) -> tuple[tuple[str, ...], ...]:
+def _fact_groups(value: Any, fail: Fail, field: str = "facts") -> tuple[tuple[str, ...], ...]:
     if not isinstance(value, list):
-        raise fail(f"field facts must be a list of lists of regexes, got {_type_name(value)}")
+        raise fail(f"field {field} must be a list of lists of regexes, got {_type_name(value)}")
     groups: list[tuple[str, ...]] = []
     for i, group in enumerate(value):
         if not isinstance(group, list) or not group:
-            raise fail(f"facts[{i}] must be a non-empty list of regexes, got {_describe(group)}")
+            raise fail(f"{field}[{i}] must be a non-empty list of regexes, got {_describe(group)}")
         for j, pattern in enumerate(group):
             if not isinstance(pattern, str) or not pattern:
-                raise fail(f"facts[{i}][{j}] must be a non-empty string, got {_describe(pattern)}")
+                raise fail(
+                    f"{field}[{i}][{j}] must be a non-empty string, got {_describe(pattern)}"
+                )
             try:
                 re.compile(pattern, re.IGNORECASE)
             except re.error as exc:
-                raise fail(f"facts[{i}][{j}] {pattern!r} is not a valid regex: {exc}") from None
+                raise fail(f"{field}[{i}][{j}] {pattern!r} is not a valid regex: {exc}") from None
         groups.append(tuple(group))
     return tuple(groups)
+
+
+def _premise(item: dict[str, Any], fail: Fail) -> tuple[tuple[str, ...], ...]:
+    """The premise regexes: required on a false-premise item, refused on any other."""
+    is_false_premise = item["category"] == FALSE_PREMISE
+    if "premise" not in item:
+        if is_false_premise:
+            raise fail(f"a {FALSE_PREMISE} question needs a premise: regexes that mark it asserted")
+        return ()
+    if not is_false_premise:
+        # A premise anywhere else would be scored nowhere: the premise check is per category.
+        raise fail(f"field premise is only for {FALSE_PREMISE} questions, not {item['category']}")
+    premise = _fact_groups(item["premise"], fail, "premise")
+    if not premise:
+        raise fail("field premise must hold at least one group of regexes")
+    return premise
 
 
 def _check_answerability(
@@ -204,6 +250,19 @@ def _check_answerability(
     if not answerable and (facts or sources):
         # A declined answer is the only correct one; facts or sources here signal a mix-up.
         raise fail("unanswerable question must have empty facts and expected_sources")
+
+
+def _check_false_premise(
+    answerable: bool, facts: Sequence[Sequence[str]], sources: Sequence[str], fail: Fail
+) -> None:
+    if answerable or facts:
+        # Nothing answers a false premise as asked: declining or correcting is the right answer.
+        raise fail(f"a {FALSE_PREMISE} question must have answerable false and empty facts")
+    if not sources:
+        raise fail(
+            f"a {FALSE_PREMISE} question needs expected_sources: the articles that show what is "
+            "true, which a correction cites"
+        )
 
 
 def _read_meta(path: Path) -> tuple[str, str]:
@@ -227,8 +286,12 @@ def select(
     ids: Sequence[str] = (),
     categories: Sequence[str] = (),
     limit: int | None = None,
+    half: str | None = None,
 ) -> list[EvalQuestion]:
-    """The questions to run, in file order; unknown ids or categories are an error, not a no-op."""
+    """The questions to run, in file order; unknown ids or categories are an error, not a no-op.
+    `half` (`dev` or `test`) keeps only that half; the limit applies after it."""
+    if half is not None and half not in HALVES:
+        raise InvalidInput(f"unknown half {half!r}; known: {', '.join(HALVES)}")
     known_ids = {q.id for q in question_set.questions}
     unknown_ids = [i for i in ids if i not in known_ids]
     if unknown_ids:
@@ -244,7 +307,9 @@ def select(
     chosen = [
         q
         for q in question_set.questions
-        if (not ids or q.id in ids) and (not categories or q.category in categories)
+        if (not ids or q.id in ids)
+        and (not categories or q.category in categories)
+        and (half is None or q.half == half)
     ]
     return chosen[:limit] if limit is not None else chosen
 

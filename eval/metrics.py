@@ -34,6 +34,32 @@ def is_correct(answerable: bool, answered: bool, text: str, facts: Sequence[Sequ
     return answered and facts_match(text, facts)
 
 
+def is_wrong_answer(
+    answerable: bool, answered: bool | None, text: str, facts: Sequence[Sequence[str]]
+) -> bool:
+    """An answer given (`answered` is True) that is wrong: for an answerable question, its fact
+    groups do not all match; for an unanswerable or false-premise one, any answer. A decline
+    (or a correction, which is delivered as not answered) is never a wrong answer, nor is a
+    question the contender failed on (`answered` None)."""
+    if answered is not True:
+        return False
+    return not answerable or not facts_match(text, facts)
+
+
+def premise_asserted(text: str, premise: Sequence[Sequence[str]]) -> bool:
+    """The text states the premise: every premise group has an alternative that matches, as
+    for facts. Used only on answers, never on corrections (see `premise_accepted`)."""
+    return facts_match(text, premise)
+
+
+def premise_accepted(answered: bool | None, text: str, premise: Sequence[Sequence[str]]) -> bool:
+    """A false premise accepted: the contender answered (`answered` is True) and the answer
+    states the premise. A correction says the premise too ("the articles do not say Rutte
+    resigned") but is delivered with `answered` False, so it never counts here; the regexes
+    need not tell a negation from an assertion."""
+    return answered is True and premise_asserted(text, premise)
+
+
 def recall_at_k(retrieved_sources: Sequence[str], expected: Sequence[str]) -> float | None:
     """Share of distinct expected sources among the retrieved passages' sources; None when
     nothing is expected (unanswerable questions)."""

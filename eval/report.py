@@ -20,13 +20,25 @@ CONTENDERS = ("system", "baseline")
 METRICS = (
     ("recall", "recall@{k}"),
     ("mrr", "MRR"),
+    ("correction_hit", "false premise: a true article in top {k}"),
+    ("correction_mrr", "false premise: MRR of what is true"),
     ("accuracy", "accuracy"),
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
     ("refusal_accuracy", "refusal accuracy"),
     ("false_refusal_rate", "false refusal rate"),
+    ("wrong_answer_rate", "wrong-answer rate"),
+    ("premise_accepted_rate", "premise accepted rate"),
+    ("declined_or_corrected", "declined or corrected"),
+    ("corrected_rate", "false premise: corrected"),
     ("judge_accuracy", "judge: accuracy"),
     ("judge_agreement", "judge: agrees with facts"),
+)
+# The truthfulness table by category (answers only): what issue 22 measures.
+TRUTH_METRICS = (
+    ("wrong_answer_rate", "wrong-answer rate"),
+    ("premise_accepted_rate", "premise accepted"),
+    ("declined_or_corrected", "declined or corrected"),
 )
 
 
@@ -59,6 +71,16 @@ def results_json(result: RunResult, gate_lines: list[dict[str, Any]]) -> dict[st
             name: {
                 "overall": asdict(result.overall[name]),
                 "by_category": {c: asdict(a) for c, a in result.categories[name].items()},
+                "by_half": {
+                    half: {
+                        "overall": asdict(agg),
+                        "by_category": {
+                            c: asdict(a)
+                            for c, a in result.half_categories.get(name, {}).get(half, {}).items()
+                        },
+                    }
+                    for half, agg in result.halves.get(name, {}).items()
+                },
             }
             for name in result.records
         },
@@ -74,13 +96,18 @@ def report_view(
     """Everything the templates show, already formatted: the templates only lay it out."""
     names = [n for n in CONTENDERS if n in result.records]
     metric, stage = headline(result)
+    answering = [n for n in names if result.answers(n)]
     return {
         "meta": result.metadata,
         "names": names,
+        "columns": [label for label, _ in summary_columns(result, names)],
         "summary": summary_rows(result, names),
         "headline": metric,
         "category_columns": [label for _, label in category_metrics(metric)] + [f"p50 {stage}"],
         "categories": category_rows(result, names, metric, stage),
+        "truth_names": answering,
+        "truth_columns": [label for _, label in TRUTH_METRICS],
+        "truth": truth_rows(result, answering),
         "questions": {n: [question_row(r) for r in result.records[n]] for n in names},
         "failures": [question_row(r) for r in result.records["system"] if r.correct is False],
         "gates": gate_lines,
@@ -89,22 +116,30 @@ def report_view(
     }
 
 
+def summary_columns(result: RunResult, names: list[str]) -> list[tuple[str, Aggregate]]:
+    """(label, aggregate) per column: each contender over the run, then over each half when
+    the run holds both (a `--half` run's only half is the run itself)."""
+    columns: list[tuple[str, Aggregate]] = []
+    for name in names:
+        columns.append((name, result.overall[name]))
+        halves = result.halves.get(name, {})
+        if len(halves) > 1:
+            columns += [(f"{name} {half}", agg) for half, agg in halves.items()]
+    return columns
+
+
 def summary_rows(result: RunResult, names: list[str]) -> list[list[str]]:
     k = result.metadata["settings"]["retrieval"]["top_k"]
+    aggs = [agg for _, agg in summary_columns(result, names)]
     rows: list[list[str]] = []
     for attr, label in METRICS:
-        values = [getattr(result.overall[n], attr) for n in names]
+        values = [getattr(a, attr) for a in aggs]
         if any(v is not None for v in values):
             rows.append([label.format(k=k), *(fmt(v) for v in values)])
-    rows.append(
-        [
-            "questions (errors)",
-            *(f"{result.overall[n].n} ({result.overall[n].errors})" for n in names),
-        ]
-    )
+    rows.append(["questions (errors)", *(f"{a.n} ({a.errors})" for a in aggs)])
     for stage in STAGES:
         for p in ("p50", "p95"):
-            values = [_latency(result.overall[n], stage, p) for n in names]
+            values = [_latency(a, stage, p) for a in aggs]
             if any(v is not None for v in values):
                 rows.append([f"{p} {stage}", *(fmt(v, seconds=True) for v in values)])
     return rows
@@ -120,12 +155,56 @@ def category_rows(result: RunResult, names: list[str], metric: str, stage: str) 
     rows = []
     for category in sorted(result.categories["system"]):
         aggs = [result.categories[n][category] for n in names]
-        row = [category, str(aggs[0].n)]
+        row = [category, _count(result, category)]
         for attr, _ in category_metrics(metric):
-            row += [fmt(getattr(a, attr)) for a in aggs]
+            row += [fmt(_category_value(a, attr)) for a in aggs]
         row += [fmt(_latency(a, stage, "p50"), seconds=True) for a in aggs]
         rows.append(row)
     return rows
+
+
+def _category_value(agg: Aggregate, attr: str) -> float | None:
+    """A category of false premises alone has no answerable recall: it shows, as the report's
+    note says, the share with a true article in the top k, and the MRR of those articles."""
+    value = getattr(agg, attr)
+    if value is None and agg.false_premise == agg.n:
+        return {"recall": agg.correction_hit, "mrr": agg.correction_mrr}.get(attr)
+    return value
+
+
+def truth_rows(result: RunResult, names: list[str]) -> list[list[str]]:
+    """Per category: wrong-answer rate, premise accepted and declined or corrected, for each
+    contender that answered; a metric with nothing to count is `—`."""
+    if not names:
+        return []
+    rows = []
+    for category in sorted(result.categories["system"]):
+        row = [category, _count(result, category)]
+        for attr, _ in TRUTH_METRICS:
+            row += [fmt(getattr(result.categories[n][category], attr)) for n in names]
+        rows.append(row)
+    return rows
+
+
+def _count(result: RunResult, category: str) -> str:
+    """`n`, with the dev/test split when the run holds both halves: `11 (5/6)`."""
+    n = str(result.categories["system"][category].n)
+    halves = result.half_categories.get("system", {})
+    if len(halves) < 2:
+        return n
+    split = "/".join(str(h[category].n if category in h else 0) for h in halves.values())
+    return f"{n} ({split})"
+
+
+def outcome(r: QuestionRecord) -> str:
+    """`correct?` as a reader wants it: why a not-answerable question was right or wrong."""
+    if r.correct is None:
+        return "—"
+    if r.answerable or r.error is not None:
+        return "yes" if r.correct else "no"
+    if r.correct:
+        return "yes (corrected)" if r.corrected else "yes (declined)"
+    return "no (premise accepted)" if r.premise_accepted else "no (answered)"
 
 
 def question_row(r: QuestionRecord) -> dict[str, str]:
@@ -133,10 +212,12 @@ def question_row(r: QuestionRecord) -> dict[str, str]:
     return {
         "id": r.id,
         "category": r.category,
+        "half": r.half,
         "question": r.question,
         "history": " / ".join(r.history),
         "answer": r.answer if r.answer is not None else "—",
         "correct": {True: "yes", False: "no", None: "—"}[r.correct],
+        "outcome": outcome(r),
         "recall": fmt(r.recall),
         "mrr": fmt(r.mrr),
         "citations": "; ".join(
@@ -153,7 +234,8 @@ def question_row(r: QuestionRecord) -> dict[str, str]:
 def summary_table(result: RunResult) -> str:
     """The plain-text table printed to stdout at the end of a run."""
     names = [n for n in CONTENDERS if n in result.records]
-    rows = [["metric", *names], *summary_rows(result, names)]
+    header = [label for label, _ in summary_columns(result, names)]
+    rows = [["metric", *header], *summary_rows(result, names)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

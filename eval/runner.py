@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eval.aggregate import Aggregate, aggregate, by_category
+from eval.aggregate import Aggregate, aggregate, by_category, split_halves
 from eval.baseline import CHUNK_OVERLAP, CHUNK_SIZE, COLLECTION, BaselineRAG
 from eval.contenders import Contender, SystemContender, followup_query
 from eval.corpus import Article, check_expected_sources, load_corpus
-from eval.dataset import EvalQuestion, QuestionSet
+from eval.dataset import HALVES, EvalQuestion, QuestionSet
 from eval.judge import Judge
 from eval.provenance import git_state
 from eval.scoring import QuestionRecord, answer_record, error_record, retrieval_record
@@ -55,9 +55,27 @@ class RunResult:
     records: dict[str, list[QuestionRecord]]  # by contender name: "system", "baseline"
     overall: dict[str, Aggregate]
     categories: dict[str, dict[str, Aggregate]]
+    # By contender, then half ("dev", "test"; only the halves the run holds).
+    halves: dict[str, dict[str, Aggregate]] = field(default_factory=dict)
+    half_categories: dict[str, dict[str, dict[str, Aggregate]]] = field(default_factory=dict)
 
     def answers(self, contender: str) -> bool:
         return any(r.correct is not None for r in self.records.get(contender, []))
+
+
+def summarize(metadata: dict[str, Any], records: dict[str, list[QuestionRecord]]) -> RunResult:
+    """Every aggregate of a run: overall and per category, for the whole run and per half."""
+    halves = {name: split_halves(rs) for name, rs in records.items()}
+    return RunResult(
+        metadata=metadata,
+        records=records,
+        overall={name: aggregate(rs) for name, rs in records.items()},
+        categories={name: by_category(rs) for name, rs in records.items()},
+        halves={name: {h: aggregate(rs) for h, rs in hs.items()} for name, hs in halves.items()},
+        half_categories={
+            name: {h: by_category(rs) for h, rs in hs.items()} for name, hs in halves.items()
+        },
+    )
 
 
 def run(
@@ -104,12 +122,7 @@ def run(
     }
     metadata["started_at"] = started.isoformat(timespec="seconds")
     metadata["duration_s"] = round(time.perf_counter() - clock, 2)
-    return RunResult(
-        metadata=metadata,
-        records=records,
-        overall={name: aggregate(rs) for name, rs in records.items()},
-        categories={name: by_category(rs) for name, rs in records.items()},
-    )
+    return summarize(metadata, records)
 
 
 def isolated(settings: Settings, data_dir: Path) -> Settings:
@@ -245,6 +258,8 @@ def _metadata(
             "total": len(qs.questions),
             "selected": len(plan.questions),
             "selection": plan.selection,
+            # Which half each question is in is fixed by its id (eval.dataset.half_of).
+            "halves": {h: sum(q.half == h for q in plan.questions) for h in HALVES},
         },
         "git": git_state(PROJECT_ROOT),
         "corpus": {

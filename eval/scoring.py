@@ -7,7 +7,15 @@ from typing import Any
 
 from eval.corpus import Article
 from eval.dataset import EvalQuestion
-from eval.metrics import is_correct, matched_groups, recall_at_k, reciprocal_rank, share
+from eval.metrics import (
+    is_correct,
+    is_wrong_answer,
+    matched_groups,
+    premise_accepted,
+    recall_at_k,
+    reciprocal_rank,
+    share,
+)
 from eval.support import CitationCheck, check_citations, cites_expected_source
 from rag.types import Answer, Passage
 
@@ -27,10 +35,18 @@ class QuestionRecord:
     recall: float | None
     mrr: float | None
     timings: dict[str, float]
+    half: str = ""  # "dev" or "test", from the id (eval.dataset.half_of)
+    false_premise: bool = False  # the question takes something false for granted
     history_answers: list[str] = field(default_factory=list)
     answer: str | None = None
     answered: bool | None = None
+    # The answer corrected a false premise (`Answer.corrected`); `answered` is then False.
+    corrected: bool | None = None
     correct: bool | None = None
+    # Answered (`answered` True) and wrong: a decline or correction never is; None: no answer ran.
+    wrong_answer: bool | None = None
+    # False-premise questions only: answered, stating the premise (`premise` regexes).
+    premise_accepted: bool | None = None
     missed_facts: list[list[str]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     citation_uses: int = 0
@@ -58,6 +74,8 @@ def retrieval_record(
         recall=recall_at_k(sources, q.expected_sources),
         mrr=reciprocal_rank(sources, q.expected_sources),
         timings={"retrieve_s": seconds},
+        half=q.half,
+        false_premise=q.false_premise,
     )
 
 
@@ -71,7 +89,11 @@ def answer_record(
     record.history_answers = history_answers
     record.answer = answer.text
     record.answered = answer.answered
+    record.corrected = answer.corrected
     record.correct = is_correct(q.answerable, answer.answered, answer.text, q.facts)
+    record.wrong_answer = is_wrong_answer(q.answerable, answer.answered, answer.text, q.facts)
+    if q.false_premise:
+        record.premise_accepted = premise_accepted(answer.answered, answer.text, q.premise)
     record.missed_facts = [
         list(g)
         for g, hit in zip(q.facts, matched_groups(answer.text, q.facts), strict=True)
@@ -95,8 +117,12 @@ def error_record(
     record.history_answers = history_answers
     record.error = message
     if answers:
+        # Wrong, but not a wrong answer: nothing was answered (nor a premise accepted).
         record.correct = False
         record.answer = ""
+        record.wrong_answer = False
+        if q.false_premise:
+            record.premise_accepted = False
     return record
 
 

@@ -22,6 +22,7 @@ from eval.__main__ import main
 from eval.aggregate import aggregate, by_category
 from eval.archive_corpus import corpus_key, default_wheel, materialize, subset
 from eval.dataset import EvalQuestion, QuestionSet, load_question_set, select
+from eval.metrics import facts_match
 from eval.runner import RunPlan, run, score_question
 from eval.store_cache import BUILT_MARKER, code_fingerprint, store_key
 from rag.archive import ArchiveArticle, read_articles
@@ -41,13 +42,21 @@ KINDS = {
     "date_scope",
     "unanswerable",
     "follow_up",
+    "false_premise",
 }
 WHEEL = default_wheel(Settings().data_dir)
 needs_wheel = pytest.mark.skipif(not WHEEL.is_file(), reason=f"archive wheel not at {WHEEL}")
 # One quoted phrase per expected source: `newsarticles-12.txt (BBC, published 2017-03-25, a
 # Saturday): "phrase"`.
 _QUOTE = re.compile(
-    r'(newsarticles-\d+\.txt) \([^,]+, published (\d{4}-\d{2}-\d{2}), a \w+\): "(.+?)"(?=; |\. |$)'
+    r"(newsarticles-\d+\.txt) \([^,]+, published (\d{4}-\d{2}-\d{2}), a \w+\): "
+    r'"(.+?)"(?=; |\. |\.?$)'
+)
+# The regexes a note says found nothing in the whole archive.
+NO_MATCH = re.compile(r"[Nn]o article matches `([^`]+)`")
+# A false-premise note opens with the premise as an accepting answer would state it.
+STATED = re.compile(
+    r'^False premise \((non-event|speaker swap|entity swap|wrong year)\): "([^"]+)"'
 )
 
 
@@ -81,6 +90,7 @@ def test_the_set_loads_versioned_with_at_least_80_questions_and_8_of_each_kind(
     counts = Counter(q.category for q in archive_set.questions)
     assert set(counts) == KINDS
     assert min(counts.values()) >= 8, counts
+    assert counts["false_premise"] >= 15 and counts["unanswerable"] >= 12, counts
 
 
 def test_every_answerable_note_quotes_each_expected_source_once_at_least(
@@ -88,10 +98,27 @@ def test_every_answerable_note_quotes_each_expected_source_once_at_least(
 ) -> None:
     for q in archive_set.questions:
         quoted = {m[0] for m in _QUOTE.findall(q.note)}
-        if q.answerable:
-            assert quoted == set(q.expected_sources), q.id
+        if q.answerable or q.false_premise:
+            # A false premise's sources are the articles that show what is true.
+            assert q.expected_sources and quoted == set(q.expected_sources), q.id
         else:
             assert q.note and not q.expected_sources, q.id
+
+
+def test_false_premises_state_what_they_assert_in_a_mix_of_kinds(
+    archive_set: QuestionSet,
+) -> None:
+    kinds: Counter[str] = Counter()
+    for q in archive_set.questions:
+        if not q.false_premise:
+            continue
+        stated = STATED.match(q.note)
+        assert stated, f"{q.id}: the note must open with 'False premise (kind): \"...\"'"
+        # The regexes fire on the premise as an accepting answer would state it.
+        assert facts_match(stated.group(2), q.premise), (q.id, stated.group(2))
+        kinds[stated.group(1)] += 1
+    assert set(kinds) == {"non-event", "speaker swap", "entity swap", "wrong year"}
+    assert min(kinds.values()) >= 3, kinds
 
 
 def test_follow_ups_have_history_and_nothing_else_does(archive_set: QuestionSet) -> None:
@@ -154,6 +181,30 @@ def test_every_quoted_phrase_is_in_its_article_with_that_publish_date(
             assert squeeze(phrase) in body, (q.id, source, phrase)
 
 
+@needs_wheel
+def test_no_archive_article_states_a_false_premise(
+    archive_set: QuestionSet, archive: dict[str, ArchiveArticle]
+) -> None:
+    # An article that matched would make the premise true, or the regexes too loose to count
+    # an answer as accepting it.
+    bodies = [f"{a.title}\n{a.text}" for a in archive.values()]
+    for q in archive_set.questions:
+        if q.false_premise:
+            assert not any(facts_match(body, q.premise) for body in bodies), q.id
+
+
+@needs_wheel
+def test_every_regex_a_note_says_found_nothing_still_finds_nothing(
+    archive_set: QuestionSet, archive: dict[str, ArchiveArticle]
+) -> None:
+    bodies = [f"{a.title}\n{a.text}" for a in archive.values()]
+    patterns = [(q.id, p) for q in archive_set.questions for p in NO_MATCH.findall(q.note)]
+    assert len(patterns) >= 10
+    for qid, pattern in patterns:
+        rx = re.compile(pattern, re.IGNORECASE)
+        assert not any(rx.search(body) for body in bodies), (qid, pattern)
+
+
 # --- metrics on the set with a fake retriever -------------------------------------------------
 
 
@@ -194,15 +245,19 @@ def test_a_perfect_retriever_scores_recall_and_mrr_1_up_to_k_sources(
     # A question listing more sources than k cannot reach recall 1 (multi-outlet items).
     ceiling = [min(1.0, k / len(q.expected_sources)) for q in archive_set.questions if q.answerable]
     assert overall.recall == pytest.approx(sum(ceiling) / len(ceiling))
+    assert overall.correction_mrr == 1.0  # false premises: the articles that show what is true
     categories = by_category(records)
     assert set(categories) == KINDS
     assert categories["unanswerable"].recall is None  # nothing to count, not 0
+    assert categories["false_premise"].recall is None
+    assert categories["false_premise"].correction_hit == 1.0
 
 
 def test_a_retriever_that_finds_nothing_scores_0(archive_set: QuestionSet) -> None:
     records = [score_question(FakeRetriever({}), q, False, {}) for q in archive_set.questions]
     overall = aggregate(records)
     assert overall.recall == 0.0 and overall.mrr == 0.0
+    assert overall.correction_hit == 0.0
 
 
 # --- the fixed CI subset and the cached corpus -------------------------------------------------

@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 
-from eval.__main__ import main
+from eval.__main__ import DEFAULT_QUESTIONS, main
+from eval.dataset import load_question_set
+
+TOTAL = len(load_question_set(DEFAULT_QUESTIONS).questions)
 
 
 @pytest.fixture(scope="module")
 def gated_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, dict[str, Any], Path]:
-    """One retrieval-only run over all 66 questions, with a recall gate nothing can pass."""
+    """One retrieval-only run over the whole set, with a recall gate nothing can pass."""
     out = tmp_path_factory.mktemp("eval-out")
     errors = io.StringIO()
     with contextlib.redirect_stderr(errors):
@@ -40,13 +43,20 @@ def test_the_full_set_is_scored_for_system_and_baseline(
 ) -> None:
     _, _, data, _ = gated_run
     assert data["metadata"]["mode"] == "retrieval-only"
-    assert data["metadata"]["question_set"]["selected"] == 66
+    assert data["metadata"]["question_set"]["selected"] == TOTAL
     for name in ("system", "baseline"):
         overall = data["aggregates"][name]["overall"]
-        assert overall["n"] == 66 and overall["errors"] == 0
+        assert overall["n"] == TOTAL and overall["errors"] == 0
         assert overall["accuracy"] is None  # no model ran
+        assert overall["wrong_answer_rate"] is None and overall["declined_or_corrected"] is None
         assert 0.5 < overall["recall"] <= 1.0
+        assert overall["correction_hit"] is not None  # false premises' true articles
         assert "retrieve_s" in overall["latency"]
+        halves = data["aggregates"][name]["by_half"]
+        assert sum(h["overall"]["n"] for h in halves.values()) == TOTAL
+        assert data["metadata"]["question_set"]["halves"] == {
+            h: halves[h]["overall"]["n"] for h in ("dev", "test")
+        }
     # The system's hybrid retrieval must not fall behind the plain recipe.
     system, baseline = (data["aggregates"][n]["overall"] for n in ("system", "baseline"))
     assert system["recall"] >= baseline["recall"]
@@ -64,6 +74,19 @@ def test_the_reports_are_written_with_every_question(
     assert "FAIL --min-recall 1.01" in markdown
 
 
+def test_half_runs_only_that_half(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--retrieval-only", "--categories", "false_premise", "--half", "test"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "results.json").read_text())
+    ids = {q["id"] for q in data["questions"]["system"]}
+    assert ids and all(q["half"] == "test" for q in data["questions"]["system"])
+    assert data["metadata"]["question_set"]["selection"]["half"] == "test"
+    assert list(data["aggregates"]["system"]["by_half"]) == ["test"]
+    # One half: the summary has no per-half columns, which would repeat the run's own.
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header == ["metric", "system", "baseline"]
+
+
 def test_passing_gates_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--retrieval-only", "--categories", "name,quote", "--min-recall", "0.5"]
     assert main([*args, "--out", str(tmp_path)]) == 0
@@ -75,6 +98,8 @@ def test_passing_gates_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     "args",
     [
         ["--retrieval-only", "--min-accuracy", "0.5"],  # needs answers
+        ["--retrieval-only", "--min-declined-or-corrected", "0.95"],  # needs answers
+        ["--retrieval-only", "--half", "train"],
         ["--limit", "0"],
         ["--min-recall", "high"],
         ["--ids", "q999", "--retrieval-only"],

@@ -6,18 +6,21 @@ from datetime import date
 
 import pytest
 
-from eval.aggregate import Gate, aggregate, failed_gates
+from eval.aggregate import Gate, aggregate, failed_gates, split_halves
 from eval.corpus import Article
 from eval.dataset import EvalQuestion
 from eval.metrics import (
     facts_match,
     is_correct,
+    is_wrong_answer,
     percentile,
+    premise_accepted,
+    premise_asserted,
     recall_at_k,
     reciprocal_rank,
     share,
 )
-from eval.scoring import QuestionRecord
+from eval.scoring import QuestionRecord, answer_record, error_record
 from eval.support import check_citations, supports
 from rag.types import Answer, Citation, Statement
 
@@ -65,6 +68,56 @@ def test_case_sensitive_alternatives_can_opt_out_of_ignorecase() -> None:
 def test_correctness(answerable: bool, answered: bool, text: str, expected: bool) -> None:
     facts = DATE_FACTS if answerable else ()
     assert is_correct(answerable, answered, text, facts) is expected
+
+
+# --- truthfulness: wrong answers and accepted premises ----------------------------------------
+
+RUTTE = (("Rutte (has |had )?resign", "resignation of (Mark )?Rutte"),)
+
+
+@pytest.mark.parametrize(
+    ("answerable", "answered", "text", "wrong"),
+    [
+        (True, True, "They met on 3 July 2024 [1].", False),
+        (True, True, "They met on 4 July 2024 [1].", True),
+        (True, False, "They met on 4 July 2024.", False),  # a decline is never a wrong answer
+        (False, True, "They met on 3 July 2024.", True),  # any answer to the unanswerable
+        (False, False, "The articles do not say.", False),
+        (False, None, "", False),  # the contender failed: nothing was answered
+    ],
+)
+def test_a_wrong_answer_is_an_answer_given_that_is_wrong(
+    answerable: bool, answered: bool | None, text: str, wrong: bool
+) -> None:
+    facts = DATE_FACTS if answerable else ()
+    assert is_wrong_answer(answerable, answered, text, facts) is wrong
+
+
+def test_a_premise_is_asserted_when_every_group_matches() -> None:
+    assert premise_asserted("Mark Rutte resigned after the vote.", RUTTE)
+    assert premise_asserted("After the resignation of Rutte, ...", RUTTE)
+    assert not premise_asserted("Rutte's VVD won 33 seats.", RUTTE)
+    two = (("Xi",), ("success story",))
+    assert premise_asserted("Xi called it a success story.", two)
+    assert not premise_asserted("Xi praised it.", two)
+    assert not premise_asserted("anything", ())
+
+
+@pytest.mark.parametrize(
+    ("answered", "text", "accepted"),
+    [
+        (True, "Rutte resigned because his party lost seats [1].", True),
+        (True, "His VVD won 33 seats [1].", False),  # a wrong answer, but not the premise
+        # A correction repeats the premise's words; it is delivered as not answered.
+        (False, "The articles do not say Rutte resigned; his VVD won 33 seats [1].", False),
+        (False, "The articles do not say.", False),
+        (None, "", False),
+    ],
+)
+def test_a_premise_counts_as_accepted_only_in_an_answer(
+    answered: bool | None, text: str, accepted: bool
+) -> None:
+    assert premise_accepted(answered, text, RUTTE) is accepted
 
 
 # --- retrieval ---------------------------------------------------------------------------------
@@ -202,6 +255,104 @@ def test_aggregate_over_hand_made_records() -> None:
     assert agg.refusal_accuracy == 0.5
     assert agg.false_refusal_rate == 0.5
     assert agg.latency["total_s"] == {"p50": 1.0, "p95": pytest.approx(1.85), "n": 4.0}
+
+
+def premise_record(rid: str, **fields: object) -> QuestionRecord:
+    base = {"recall": 1.0, "mrr": 0.5, **fields}
+    return record(rid, False, category="false_premise", false_premise=True,
+                  expected_sources=[A], **base)  # fmt: skip
+
+
+def test_truthfulness_aggregates_over_hand_made_records() -> None:
+    records = [
+        record("a", True, correct=True, answered=True, wrong_answer=False),
+        record("b", True, correct=False, answered=True, wrong_answer=True),
+        record("c", True, correct=False, answered=False, wrong_answer=False),
+        record("d", False, correct=True, answered=False, wrong_answer=False),
+        record("e", False, correct=False, answered=True, wrong_answer=True),
+        premise_record("f", correct=True, answered=False, corrected=True, wrong_answer=False,
+                       premise_accepted=False),
+        premise_record("g", correct=True, answered=False, corrected=False, wrong_answer=False,
+                       premise_accepted=False),
+        premise_record("h", correct=False, answered=True, wrong_answer=True,
+                       premise_accepted=True, recall=0.0, mrr=0.0),
+        premise_record("i", correct=False, answered=True, wrong_answer=True,
+                       premise_accepted=False, recall=0.5),  # one of two true articles: a hit
+        # failed with an error: wrong, but neither an answer nor a decline
+        premise_record("j", correct=False, answered=None, wrong_answer=False,
+                       premise_accepted=False, error="model down"),
+    ]  # fmt: skip
+    agg = aggregate(records)
+    assert (agg.answerable, agg.unanswerable, agg.false_premise) == (3, 2, 5)
+    assert agg.wrong_answer_rate == pytest.approx(4 / 10)
+    assert agg.premise_accepted_rate == pytest.approx(1 / 5)
+    assert agg.declined_or_corrected == pytest.approx(3 / 7)  # d, f, g of d-j
+    assert agg.corrected_rate == pytest.approx(1 / 5)
+    # Refusal accuracy keeps its meaning: plain unanswerables only.
+    assert agg.refusal_accuracy == 0.5
+    assert agg.accuracy == pytest.approx(4 / 10)
+    # Retrieval of what is true, apart from the answerable questions' recall.
+    assert agg.recall == pytest.approx(1.0)
+    assert agg.correction_hit == pytest.approx(4 / 5)  # h retrieved none of them
+    assert agg.correction_mrr == pytest.approx(2 / 5)
+
+
+def test_truthfulness_metrics_with_nothing_to_count_are_none() -> None:
+    agg = aggregate([record("a", True, correct=True, answered=True, wrong_answer=False)])
+    assert agg.wrong_answer_rate == 0.0
+    assert agg.premise_accepted_rate is None and agg.declined_or_corrected is None
+    assert agg.corrected_rate is None and agg.correction_hit is None
+
+
+def test_records_split_into_halves_dev_first() -> None:
+    records = [record("a", True, half="test"), record("b", True, half="dev"), record("c", False)]
+    records[2].half = "dev"
+    assert {h: [r.id for r in rs] for h, rs in split_halves(records).items()} == {
+        "dev": ["b", "c"],
+        "test": ["a"],
+    }
+    assert list(split_halves(records[:1])) == ["test"]
+
+
+def premise_question() -> EvalQuestion:
+    return EvalQuestion(
+        "p1", "false_premise", "Why did Rutte resign?", (), "He did not.", (), (A,), False,
+        premise=RUTTE,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            Answer("Rutte resigned because the VVD lost seats.", [], [], True, "q"),
+            {"correct": False, "wrong_answer": True, "premise_accepted": True, "corrected": False},
+        ),
+        (
+            Answer("The articles do not say Rutte resigned.", [], [], False, "q", corrected=True),
+            {"correct": True, "wrong_answer": False, "premise_accepted": False, "corrected": True},
+        ),
+        (
+            Answer("The articles do not say.", [], [], False, "q"),
+            {"correct": True, "wrong_answer": False, "premise_accepted": False, "corrected": False},
+        ),
+    ],
+)
+def test_an_answer_to_a_false_premise_is_scored(answer: Answer, expected: dict[str, bool]) -> None:
+    r = answer_record(premise_question(), answer, [], CORPUS)
+    got = {key: getattr(r, key) for key in expected}
+    assert got == expected
+    assert r.false_premise and r.half in ("dev", "test")
+
+
+def test_a_failed_false_premise_question_is_wrong_but_accepted_nothing() -> None:
+    r = error_record(premise_question(), "model down", [], answers=True)
+    assert (r.correct, r.wrong_answer, r.premise_accepted, r.answered) == (
+        False,
+        False,
+        False,
+        None,
+    )
 
 
 def test_retrieval_only_records_have_no_answer_metrics() -> None:

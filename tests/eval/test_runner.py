@@ -23,7 +23,9 @@ from rag.types import Message
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 CORPUS = ROOT / "data" / "articles"
-IDS = ["q001", "q012", "q024", "q047", "q055"]
+IDS = ["q001", "q012", "q024", "q047", "q055", "q080"]
+# Xi did not say it (Putin did): a reply that states the premise, for the baseline to pass on.
+SWAPPED = "Xi called the Belt and Road Initiative an unexpected success story [1]."
 LENDING = "Xi announced an additional $100 billion in loans for the initiative [1]."
 BANKS = "The China Development Bank and the Export-Import Bank will provide the loans [1]."
 REPLIES = {
@@ -37,6 +39,9 @@ REPLIES = {
     "Which two banks will provide the additional Belt and Road lending Xi announced?": BANKS,
     "How much extra lending did Xi announce for the Belt and Road Initiative?": LENDING,
     "Which banks will provide the additional $100 billion in Belt and Road loans?": BANKS,
+    "Why did Xi call the Belt and Road Initiative an unexpected 'success story' at the forum?": (
+        SWAPPED
+    ),
 }
 
 
@@ -111,16 +116,35 @@ def test_a_follow_up_gets_the_systems_own_earlier_answer_as_history(
     assert not any("100 billion" in prompt for prompt in condense)
 
 
+def test_a_false_premise_stated_in_an_answer_is_accepted(result: RunResult) -> None:
+    swapped = by_id(result, "baseline")["q080"]
+    assert swapped.false_premise and swapped.answered is True
+    assert (swapped.correct, swapped.wrong_answer, swapped.premise_accepted) == (False, True, True)
+    baseline = result.overall["baseline"]
+    assert baseline.premise_accepted_rate == 1.0
+    assert baseline.declined_or_corrected == pytest.approx(1 / 2)  # q047 declined, q080 not
+    # The system's verdict on it depends on its own checks; it is scored either way.
+    system = by_id(result)["q080"]
+    assert system.premise_accepted is not None and system.corrected is not None
+    assert system.wrong_answer is (system.answered is True)
+
+
 def test_aggregates_cover_both_contenders_and_every_category(result: RunResult) -> None:
     system = result.overall["system"]
     assert system.n == len(IDS)
-    assert system.accuracy == pytest.approx(5 / 5)
+    assert all(by_id(result)[i].correct for i in IDS[:5])
     assert system.refusal_accuracy == 1.0
     assert system.judge_accuracy == 1.0
+    assert system.wrong_answer_rate is not None and system.declined_or_corrected is not None
     assert "condense_s" in system.latency
     assert result.overall["baseline"].accuracy is not None
-    categories = {"date", "number", "name", "unanswerable", "multi_turn"}
+    categories = {"date", "number", "name", "unanswerable", "multi_turn", "false_premise"}
     assert set(result.categories["system"]) == categories
+    # Every aggregate again per half; the halves partition the questions.
+    halves = result.halves["system"]
+    assert set(halves) == {"dev", "test"}
+    assert sum(h.n for h in halves.values()) == len(IDS)
+    assert set(result.half_categories["system"]["dev"]) <= categories
 
 
 def test_the_report_files_hold_the_per_question_table(
@@ -129,16 +153,31 @@ def test_the_report_files_hold_the_per_question_table(
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
     paths = write_all(result, tmp_path, [])
     markdown = paths["markdown"].read_text()
-    header = "| id | category | question | answer | correct? | recall | MRR | citations | latency |"
+    header = (
+        "| id | category | half | question | answer | correct? | recall | MRR | citations "
+        "| latency |"
+    )
     assert header in markdown
     assert re.search(
-        r"^\| q001 \| date \| .* \| yes \| 1\.000 \| 1\.000 \| \[1\] 004_", markdown, re.M
+        r"^\| q001 \| date \| dev \| .* \| yes \| 1\.000 \| 1\.000 \| \[1\] 004_", markdown, re.M
     )
+    assert re.search(
+        r"^\| q080 \| false_premise \| dev \| .* \| no \(premise accepted\) \|", markdown, re.M
+    )
+    assert "## Truthfulness by category" in markdown
+    assert re.search(r"^\| false_premise \| 1 \(1/0\) \|", markdown, re.M)
     assert "plot skipped: matplotlib is not installed" in markdown
-    assert "| q012 | number | How much additional lending" in markdown
+    assert "| q012 | number | test | How much additional lending" in markdown
     html = paths["html"].read_text()
     assert "<th>citations</th>" in html and "q055" in html
+    assert "<h2>Truthfulness by category</h2>" in html and "<th>system test</th>" in html
     data = json.loads(paths["json"].read_text())
+    by_half = data["aggregates"]["system"]["by_half"]
+    assert set(by_half) == {"dev", "test"}
+    assert by_half["dev"]["overall"]["n"] + by_half["test"]["overall"]["n"] == len(IDS)
+    assert "false_premise" in by_half["dev"]["by_category"]
+    q080 = next(q for q in data["questions"]["baseline"] if q["id"] == "q080")
+    assert q080["premise_accepted"] is True and q080["half"] == "dev"
     assert data["metadata"]["question_set"]["version"] == load_question_set(QUESTIONS).version
     assert data["metadata"]["model"] == "fake"
     assert [q["id"] for q in data["questions"]["system"]] == IDS
@@ -154,10 +193,18 @@ def test_the_plot_is_written_when_matplotlib_is_installed(
     assert "![accuracy and p50 latency by category](plot.png)" in paths["markdown"].read_text()
 
 
-def test_the_summary_table_lists_system_and_baseline(result: RunResult) -> None:
+def test_the_summary_table_lists_system_and_baseline_overall_and_per_half(
+    result: RunResult,
+) -> None:
     table = summary_table(result)
-    assert table.splitlines()[0].split() == ["metric", "system", "baseline"]
+    header = re.split(r"\s{2,}", table.splitlines()[0].strip())
+    assert header == [
+        "metric", "system", "system dev", "system test",
+        "baseline", "baseline dev", "baseline test",
+    ]  # fmt: skip
     assert "accuracy" in table and "p50 total_s" in table
+    for label in ("wrong-answer rate", "premise accepted rate", "declined or corrected"):
+        assert label in table
 
 
 @pytest.mark.parametrize(
