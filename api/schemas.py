@@ -8,10 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rag.documents.stored import DocumentText
-from rag.sources import CitedSource, cited_sources
 from rag.store.base import StoredDocument
 from rag.text.blank import EMPTY_QUESTION, is_blank
-from rag.types import Answer, Filters, Passage
+from rag.types import Answer, Citation, Filters, Passage
 
 
 class FiltersIn(BaseModel):
@@ -82,7 +81,7 @@ class CitationOut(BaseModel):
     url: str | None = None
 
     @classmethod
-    def from_source(cls, s: CitedSource) -> CitationOut:
+    def from_citation(cls, s: Citation) -> CitationOut:
         return cls(
             n=s.n,
             source=s.source,
@@ -99,7 +98,7 @@ class CitationOut(BaseModel):
 
     @classmethod
     def all_from(cls, answer: Answer) -> list[CitationOut]:
-        return [cls.from_source(s) for s in cited_sources(answer)]
+        return [cls.from_citation(c) for c in answer.citations]
 
 
 class CopyOut(BaseModel):

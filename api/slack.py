@@ -38,9 +38,8 @@ from rag.errors import BackendUnavailable, EmptyCorpus, InvalidInput, RagError
 from rag.factory import build_event_ledger
 from rag.service import RagService
 from rag.settings import Settings
-from rag.sources import CitedSource, cited_sources
 from rag.state.event_ledger.base import EventLedger
-from rag.types import Answer, Turn
+from rag.types import Answer, Citation, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -383,7 +382,7 @@ class SlackReply:
             "block_id": ANSWER_BLOCK_ID,
             "text": _mrkdwn(text),
         }
-        return cls(text, [answer_block, *sources_blocks(cited_sources(answer))])
+        return cls(text, [answer_block, *sources_blocks(answer.citations)])
 
 
 def _reply(
@@ -496,7 +495,7 @@ def question_text(text: str, bot_user_id: str | None) -> str:
     return unescape(" ".join(text.split()))
 
 
-def sources_blocks(sources: Sequence[CitedSource]) -> list[dict[str, Any]]:
+def sources_blocks(sources: Sequence[Citation]) -> list[dict[str, Any]]:
     if not sources:
         return []
     lines = [_source_line(s) for s in sources[:MAX_SOURCES]]
@@ -509,7 +508,7 @@ def sources_blocks(sources: Sequence[CitedSource]) -> list[dict[str, Any]]:
     ]
 
 
-def _source_line(s: CitedSource) -> str:
+def _source_line(s: Citation) -> str:
     """`[n] outlet · date · title` (the file's name where there is no outlet), then the
     quote. Articles, their titles, outlets and file names are untrusted: no link, mention or
     markup may come of them."""

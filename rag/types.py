@@ -89,7 +89,9 @@ class Citation:
     date: date | None
     chunk_id: str
     title: str = ""
-    outlet: str = ""
+    outlet: str = ""  # "" for files without one (uploads, local folders)
+    doc_id: str = ""  # where `start`/`end` index: `RagService.document_text(doc_id)`
+    url: str = ""
 
     @classmethod
     def of(cls, chunk: Chunk, start: int, end: int) -> Citation:
@@ -112,6 +114,8 @@ class Citation:
             chunk_id=chunk.chunk_id,
             title=chunk.title,
             outlet=chunk.outlet,
+            doc_id=chunk.doc_id,
+            url=chunk.url,
         )
 
     @classmethod
@@ -119,6 +123,11 @@ class Citation:
         """A marker `[n]` that points at nothing (a model citing a passage it was not given):
         kept so a check can count it as unsupported."""
         return cls(n, "", 0, 0, "", None, "")
+
+    @property
+    def publisher(self) -> str:
+        """The outlet's name, else the file's: what a reader is told the article is from."""
+        return self.outlet or self.source
 
     @property
     def span(self) -> tuple[str, int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -140,12 +141,12 @@ def test_a_source_names_its_outlet_date_and_title_as_inert_text() -> None:
     assert quote == "“Trade grew.”"
 
 
-def test_a_source_without_an_outlet_is_named_by_its_file_and_the_passage_fills_in() -> None:
-    # The citation carries no title or outlet; the passage it quotes does.
+def test_a_source_without_an_outlet_is_named_by_its_file() -> None:
+    # An uploaded file has no outlet: its file name stands in, beside the title.
     chunk = Chunk(
         "chunk-1", "d1", "up.txt", "Harbour report", None, 0, 11, "Trade grew.", "Trade grew."
     )
-    cited = Citation(1, "up.txt", 0, 11, "Trade grew.", None, "chunk-1")
+    cited = replace(Citation.of(chunk, 0, 11), n=1)
     reply = SlackReply.from_answer(
         Answer("Trade grew [1].", [cited], [Passage(chunk, 1.0)], True, "")
     )

@@ -69,7 +69,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "rag.ingest",
         "rag.archive",
         "rag.presenters",
-        "rag.sources",
         "rag.testing",
     ),
     ("rag.answer",),
