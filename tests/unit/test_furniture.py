@@ -131,6 +131,13 @@ def test_without_a_likely_end_only_the_label_goes_never_the_sentence() -> None:
     assert cleaned(text) == "Floods close ring road near Velmora engineers warn of further damage."
 
 
+def test_a_glued_headline_is_never_taken_past_twelve_words() -> None:
+    # Past that, the likelier story is a cut inside the next sentence: only the label goes.
+    words = "Floods close ring road as levee near the old mill gives way after days of rain"
+    text = f"READ MORE: {words} The mayor said it would reopen."
+    assert cleaned(text) == f"{words} The mayor said it would reopen."
+
+
 @pytest.mark.parametrize(
     "text",
     [
