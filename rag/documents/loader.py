@@ -1,13 +1,22 @@
-"""Read article files (plain text, Markdown, HTML) into `Document` values."""
+"""Read article files (plain text, Markdown, HTML) into `Document` values.
+
+The text is stored without its page furniture (`rag.documents.furniture`: share bars, link
+lists, "READ MORE:" cross-links, lines of page controls), and the title is the first line
+left, so never "Advertisement". `content_hash` is the file's sha256 when nothing was removed
+and otherwise also covers the cleaned text, so a file stored before its furniture was removed
+(or before a change in what is removed) gets new chunk ids and its old chunks are replaced
+rather than kept under the same ids.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
+from rag.documents.furniture import Cleaned, clean, is_furniture
 from rag.documents.html import extract_page
 from rag.errors import DocumentError, UnsupportedFileType
 from rag.text.dates import safe_date
@@ -70,7 +79,9 @@ def check_file_type(source: str) -> str:
     return suffix
 
 
-def parse_document(data: bytes, source: str) -> Document:
+def parse_document(data: bytes, source: str, *, remove_furniture: bool = True) -> Document:
+    """The article in `data`. `remove_furniture=False` keeps page furniture in, as documents
+    were read before it was removed (for measuring the change and testing re-ingest)."""
     suffix = check_file_type(source)
     if len(data) > MAX_FILE_BYTES:
         raise DocumentError(f"{source}: {len(data)} bytes is over the {MAX_FILE_BYTES} limit")
@@ -83,14 +94,20 @@ def parse_document(data: bytes, source: str) -> Document:
             f"{source}: not UTF-8 text (bad byte at offset {exc.start}); re-save it as UTF-8"
         ) from None
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    tidy = clean if remove_furniture else Cleaned
     if suffix in HTML_SUFFIXES:
-        text, published, body_start, title = _from_html(raw)
+        text, published, body_start, title, cleaned = _from_html(raw, tidy)
     else:
         published, body_start = _date_header(raw)
-        text = raw
-        title = _first_line(text[body_start:], markdown=suffix in {".md", ".markdown"})
+        body = tidy(raw[body_start:])
+        text = raw[:body_start] + body.text
+        title = _first_line(body.text, markdown=suffix in {".md", ".markdown"})
+        cleaned = bool(body.removed)
     if not text[body_start:].strip():
         raise DocumentError(f"{source}: the file has no text")
+    digest = hashlib.sha256(data)
+    if cleaned:
+        digest.update(f"\0{title}\0{text}".encode())
     return Document(
         doc_id=doc_id_for(source),
         source=source,
@@ -98,7 +115,7 @@ def parse_document(data: bytes, source: str) -> Document:
         date=published,
         text=text,
         body_start=body_start,
-        content_hash=hashlib.sha256(data).hexdigest(),
+        content_hash=digest.hexdigest(),
     )
 
 
@@ -123,8 +140,13 @@ def _first_line(body: str, *, markdown: bool) -> str:
     return ""
 
 
-def _from_html(raw: str) -> tuple[str, date | None, int, str]:
+def _from_html(raw: str, tidy: Callable[[str], Cleaned]) -> tuple[str, date | None, int, str, bool]:
+    """Text, date, body start, title, and whether furniture was removed (title included)."""
     published, header_end = _date_header(raw)
     page = extract_page(raw[header_end:])
-    title = page.title or _first_line(page.text, markdown=False)
-    return page.text, published or page.published, 0, title[:200]
+    body = tidy(page.text)
+    furniture_title = tidy is clean and bool(page.title) and is_furniture(page.title)
+    title = "" if furniture_title else page.title
+    title = title or _first_line(body.text, markdown=False)
+    cleaned = bool(body.removed) or furniture_title
+    return body.text, published or page.published, 0, title[:200], cleaned

@@ -30,6 +30,7 @@ __all__ = [
     "format_day",
     "mention_period",
     "month_names",
+    "names_a_day",
     "normalise_days",
 ]
 
@@ -523,3 +524,13 @@ def normalise_days(text: str) -> str:
         prefix = f"{weekday.group(1)}, " if weekday else ""
         text = text[: m.start] + prefix + format_day(m.value) + text[m.end :]
     return text
+
+
+# Any year will do for telling whether a text names a day: it only lets "February 7" parse.
+_SOME_YEAR = date(2000, 1, 1)
+
+
+def names_a_day(text: str) -> bool:
+    """Whether `text` names a calendar day ("MOSCOW, February 7", "7 Feb"), with or without a
+    year; relative words ("yesterday") do not count."""
+    return any(m.granularity == "day" and not m.relative for m in find_dates(text, _SOME_YEAR))

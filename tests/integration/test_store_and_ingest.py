@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.documents.chunker import chunk_document
-from rag.documents.loader import load_document
+from rag.documents.loader import load_document, parse_document
 from rag.embeddings.onnx_minilm import MiniLMEmbedder
 from rag.errors import InvalidInput
 from rag.ingest import embedding_text
@@ -68,6 +68,30 @@ def test_reingest_is_a_no_op_and_a_changed_file_replaces_its_chunks(
     assert doc.chunks == 1 and doc.complete
     texts = [c.text for c in service.store.chunks()]
     assert texts == ["Summit news\n\nXi met Putin on Thursday in Astana."]
+
+
+def test_a_file_stored_with_its_furniture_is_replaced_when_ingested_again(
+    make_service: Callable[..., RagService], tmp_path: Path
+) -> None:
+    service = make_service(ingest=False)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    data = (CORPUS / "003_891f867d674dd8be.txt").read_bytes()
+    (folder / "beijing.txt").write_bytes(data)
+    # Stored as before: the scraped "Advertisement" line in the text and as the title, under
+    # chunk ids made from the file's sha256.
+    old = parse_document(data, "beijing.txt", remove_furniture=False)
+    assert service.ingest_documents([old]).added == ["beijing.txt"]
+    assert {c.title for c in service.store.chunks()} == {"Advertisement"}
+
+    report = service.ingest([folder])
+    assert report.replaced == ["beijing.txt"] and report.chunks_written > 0
+    chunks = service.store.chunks()
+    assert not any("Advertisement" in c.text or c.title == "Advertisement" for c in chunks)
+    assert all(c.title.startswith("Russian President Vladimir Putin") for c in chunks)
+    (doc,) = service.documents()
+    assert doc.complete and doc.chunks == len(chunks) == chunks[0].total
+    assert service.ingest([folder]).unchanged == ["beijing.txt"]
 
 
 def test_a_bad_file_is_reported_and_the_rest_still_ingests(

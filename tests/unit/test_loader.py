@@ -1,3 +1,4 @@
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -21,10 +22,37 @@ def test_article_without_date_is_kept_undated() -> None:
     assert doc.title.startswith("Xi urges Putin")
 
 
-def test_title_is_the_first_line_even_a_short_one() -> None:
-    # The README's rule, with no guessing: a scraped "Advertisement" line is the title too.
+def test_a_scraped_advertisement_line_is_neither_text_nor_title() -> None:
+    # Page furniture goes before the title is taken: the first line left is the first
+    # sentence, as for the other sample articles whose date header shares it.
     doc = load_document(CORPUS / "003_891f867d674dd8be.txt")
-    assert doc.title == "Advertisement"
+    assert doc.title.startswith("Russian President Vladimir Putin and Chinese President Xi")
+    assert "Advertisement" not in doc.text
+    assert doc.text.startswith(" date 2024-05-17 Russian President Vladimir Putin")
+
+
+def test_a_file_without_furniture_is_stored_as_it_is_under_its_sha256() -> None:
+    data = (CORPUS / ASTANA).read_bytes()
+    doc = parse_document(data, ASTANA)
+    assert doc.text == data.decode("utf-8")
+    assert doc.content_hash == hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_with_furniture_hashes_differently_from_its_bytes() -> None:
+    # Stored before furniture was removed, its chunks carry the bytes' sha256; the cleaned
+    # version must not reuse those chunk ids, or re-ingesting would keep the old chunks.
+    data = (CORPUS / "003_891f867d674dd8be.txt").read_bytes()
+    assert parse_document(data, "003.txt").content_hash != hashlib.sha256(data).hexdigest()
+
+
+def test_a_furniture_page_title_gives_way_to_the_first_line() -> None:
+    page = b"<html><head><title>Advertisement</title></head><body><p>Tea prices rose.</p></body>"
+    assert parse_document(page, "a.html").title == "Tea prices rose."
+
+
+def test_title_is_the_first_line_even_a_short_one() -> None:
+    # The README's rule, with no guessing: a short heading is still the headline.
+    assert parse_document(b"Brexit deal\n\nMPs voted on Tuesday.", "a.txt").title == "Brexit deal"
 
 
 @pytest.mark.parametrize(
