@@ -1,6 +1,6 @@
 from datetime import date
 
-from rag.answer.evidence import date_solver as date_answers
+from rag.answer.evidence import date_solver
 from rag.documents.chunker import chunk_document
 from rag.documents.loader import load_document
 from rag.types import Chunk, Passage
@@ -13,16 +13,16 @@ def _passages(*sources: str) -> list[Passage]:
 
 def test_the_astana_meeting_is_dated_3_july_not_the_summit_day() -> None:
     passages = _passages(ASTANA, "003_891f867d674dd8be.txt")
-    found = date_answers.solve(
+    found = date_solver.solve(
         "On what date did Xi and Putin meet at the SCO summit in Astana?", passages
     )
     assert found is not None and found.day == date(2024, 7, 3)
-    summit = date_answers.solve("On what date was the SCO summit in Astana held?", passages)
+    summit = date_solver.solve("On what date was the SCO summit in Astana held?", passages)
     assert summit is not None and summit.day == date(2024, 7, 4)
 
 
 def test_beijing_state_visit_meeting_is_16_may() -> None:
-    found = date_answers.solve(
+    found = date_solver.solve(
         "On what date did Putin and Xi meet in Beijing in 2024?",
         _passages("003_891f867d674dd8be.txt", ASTANA),
     )
@@ -30,15 +30,15 @@ def test_beijing_state_visit_meeting_is_16_may() -> None:
 
 
 def test_no_clear_winner_means_no_answer() -> None:
-    assert date_answers.solve("When did Putin visit North Korea?", _passages(ASTANA)) is None
-    assert date_answers.solve("How many times did they meet?", _passages(ASTANA)) is None
+    assert date_solver.solve("When did Putin visit North Korea?", _passages(ASTANA)) is None
+    assert date_solver.solve("How many times did they meet?", _passages(ASTANA)) is None
 
 
 def test_apply_replaces_a_wrong_date_and_adds_the_citation() -> None:
-    evidence = date_answers.DatedEvidence(1, date(2024, 7, 3), "", 5.0)
-    fixed = date_answers.apply("They met on July 4, 2024 in Astana. [2]", evidence)
+    evidence = date_solver.DatedEvidence(1, date(2024, 7, 3), "", 5.0)
+    fixed = date_solver.apply("They met on July 4, 2024 in Astana. [2]", evidence)
     assert fixed == "They met on 3 July 2024 in Astana. [2]"
-    assert date_answers.apply("NOT IN ARTICLES", evidence) == "It was on 3 July 2024 [2]."
+    assert date_solver.apply("NOT IN ARTICLES", evidence) == "It was on 3 July 2024 [2]."
 
 
 def _fake(text: str, day: date) -> Passage:
@@ -52,7 +52,7 @@ def test_the_sentence_with_the_questions_event_verb_dates_it() -> None:
         "Putin at the Belt and Road forum in Beijing, Wednesday, October 18, 2023. "
         "Putin landed on Tuesday, October 17, in Beijing with a large delegation."
     )
-    found = date_answers.solve(
+    found = date_solver.solve(
         "On what date did Putin land in Beijing for the Belt and Road forum?",
         [_fake(text, date(2023, 10, 18))],
     )
@@ -62,7 +62,7 @@ def test_the_sentence_with_the_questions_event_verb_dates_it() -> None:
 
 def test_a_day_from_the_sentence_before_is_quoted_with_it() -> None:
     text = "Xi spoke on Wednesday in Astana. He made the remarks when meeting Putin."
-    found = date_answers.solve(
+    found = date_solver.solve(
         "On what date did Xi meet Putin in Astana?", [_fake(text, date(2024, 7, 4))]
     )
     assert found is not None and found.day == date(2024, 7, 3)
@@ -70,7 +70,7 @@ def test_a_day_from_the_sentence_before_is_quoted_with_it() -> None:
 
 
 def test_the_question_asks_for_a_day_a_month_or_a_year() -> None:
-    ask = date_answers.asked_granularity
+    ask = date_solver.asked_granularity
     assert ask("On what date did Xi and Putin meet in Astana?") == "day"
     assert ask("In which month and year did the ICC issue its warrant?") == "month"
     assert ask("In which year did trade reach $190 billion?") == "year"
@@ -86,13 +86,13 @@ def test_month_and_year_questions_are_dated_from_the_sentence_that_gives_them() 
         "Trade reached up to $190 billion last year, according to customs data."
     )
     passages = [_fake(text, date(2023, 10, 18))]
-    warrant = date_answers.solve_asked(
+    warrant = date_solver.solve_asked(
         "In which month and year did the International Criminal Court issue its arrest "
         "warrant for Putin?",
         passages,
     )
     assert warrant is not None and warrant.describe() == "March 2023"
-    trade = date_answers.solve_asked("In which year did trade reach $190 billion?", passages)
+    trade = date_solver.solve_asked("In which year did trade reach $190 billion?", passages)
     assert trade is not None and trade.describe() == "2022"
-    day = date_answers.solve_asked("On what date did Putin meet Xi in Beijing?", passages)
+    day = date_solver.solve_asked("On what date did Putin meet Xi in Beijing?", passages)
     assert day is not None and day.describe() == "Wednesday, 18 October 2023"
