@@ -126,3 +126,13 @@ def _add_trimmed(spans: list[Span], text: str, start: int, end: int, paragraph_s
     if end > start:
         first = paragraph_start or not spans
         spans.append(Span(start, end, first))
+
+
+_AFTER_QUESTION_MARK = re.compile(r"(?<=\?)\s+")
+
+
+def last_question(text: str) -> str:
+    """The last question of a text that asks several ("When was the visit? How did they
+    describe it?" asks the second): a joined follow-up's own question."""
+    asked = [q for q in _AFTER_QUESTION_MARK.split(text.strip()) if q]
+    return asked[-1] if asked else text

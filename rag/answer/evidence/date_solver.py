@@ -17,7 +17,7 @@ from datetime import date
 
 from rag.answer.question.analysis import is_date_question
 from rag.text.dates import MONTHS, WEEKDAYS, Granularity, find_dates, format_day
-from rag.text.sentences import sentence_spans
+from rag.text.sentences import last_question, sentence_spans
 from rag.text.terms import (
     EVENT_VERBS,
     QuestionTerms,
@@ -69,8 +69,7 @@ def asked_granularity(question: str) -> Granularity | None:
     """What a date question asks for: a day ("on what date", "when"), a month ("in which
     month and year") or a year ("in which year"); None for other questions. Of a text that
     asks several ("When was the visit? How did they describe it?"), the last one counts."""
-    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
-    question = asked[-1] if asked else question
+    question = last_question(question)
     if _MONTH_QUESTION.search(question):
         return "month"
     if _YEAR_QUESTION.search(question):
@@ -112,8 +111,7 @@ class DatedQuestion:
         if granularity is None:
             return None
         found = self.solve(passages, granularity)
-        last = re.split(r"(?<=\?)\s+", self.question.strip())[-1]
-        if found is None and granularity == "day" and _WHEN.search(last):
+        if found is None and granularity == "day" and _WHEN.search(last_question(self.question)):
             found = self.solve(passages, "month")
         return found
 
@@ -130,8 +128,7 @@ def solve(
     question's, when the caller has them already; `event`: whether a sentence states the
     question's event, which a dating sentence must ("When did he die?" is no question about
     the day he was shot)."""
-    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
-    if granularity == "day" and not is_date_question(asked[-1] if asked else question):
+    if granularity == "day" and not is_date_question(last_question(question)):
         return None
     if terms is None:
         terms = QuestionTerms.of(question)

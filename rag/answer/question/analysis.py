@@ -28,6 +28,7 @@ from rag.text.dates import find_dates
 from rag.text.names import attributed_spans
 from rag.text.nlp import Parsed, Pipeline
 from rag.text.numbers import YEAR
+from rag.text.sentences import last_question
 from rag.text.time_phrases import TimeScope
 from rag.text.words import STOPWORDS, tokens
 
@@ -90,6 +91,18 @@ _STATEMENT_QUESTION = re.compile(
     r"announce|declare|warn|claim|write|tweet)\b",
     re.IGNORECASE,
 )
+# In this order: "how many" before "how much", "what did X say" after "what date".
+_KIND_PATTERNS = (
+    (DATE_QUESTION, AnswerKind.DATE),
+    (_YEAR_OR_MONTH_QUESTION, AnswerKind.DATE),
+    (_COUNT_QUESTION, AnswerKind.COUNT),
+    (_AMOUNT_QUESTION, AnswerKind.AMOUNT),
+    (_ORDINAL_QUESTION, AnswerKind.ORDINAL),
+    (_PERSON_QUESTION, AnswerKind.PERSON),
+    (_PLACE_QUESTION, AnswerKind.PLACE),
+    (_REASON_QUESTION, AnswerKind.REASON),
+    (_STATEMENT_QUESTION, AnswerKind.STATEMENT),
+)
 # "which" and the words after it, among them the noun it asks about ("which Thai prime minister").
 _WHICH_NOUN = re.compile(r"\b(?:which|what)((?:\s+[A-Za-z-]+){1,3})", re.IGNORECASE)
 # The noun after "which": what kind of thing it names. General categories of news nouns.
@@ -113,24 +126,10 @@ _KIND_OF_NOUN = {n: kind for kind, words in _NOUN_KINDS.items() for n in words.s
 
 def answer_kind(question: str) -> AnswerKind:
     """What the question's wh-phrase asks for (its last question, when it asks several)."""
-    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
-    last = asked[-1] if asked else question
-    if DATE_QUESTION.search(last) or _YEAR_OR_MONTH_QUESTION.search(last):
-        return AnswerKind.DATE
-    if _COUNT_QUESTION.search(last):
-        return AnswerKind.COUNT
-    if _AMOUNT_QUESTION.search(last):
-        return AnswerKind.AMOUNT
-    if _ORDINAL_QUESTION.search(last):
-        return AnswerKind.ORDINAL
-    if _PERSON_QUESTION.search(last):
-        return AnswerKind.PERSON
-    if _PLACE_QUESTION.search(last):
-        return AnswerKind.PLACE
-    if _REASON_QUESTION.search(last):
-        return AnswerKind.REASON
-    if _STATEMENT_QUESTION.search(last):
-        return AnswerKind.STATEMENT
+    last = last_question(question)
+    kind = next((k for pattern, k in _KIND_PATTERNS if pattern.search(last)), None)
+    if kind is not None:
+        return kind
     which = _WHICH_NOUN.search(last)
     for word in which.group(1).lower().split() if which else ():
         if word in _KIND_OF_NOUN:
@@ -178,14 +177,9 @@ class AnalysedQuestion:
         kind = answer_kind(question)
         premise = None
         if nlp is not None:
-            whole, last = nlp.parse_many([question, _last(question)])
+            whole, last = nlp.parse_many([question, last_question(question)])
             premise = analyse_premise(question, last, kind, whole)
         return cls(question, kind, words, premise or Premise((), None, frozenset()))
-
-
-def _last(question: str) -> str:
-    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q]
-    return asked[-1] if asked else question
 
 
 # Names a premise is about: people, organisations, places, events, works. Not nationalities

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import threading
 import time
 from pathlib import Path
 
 from rag.state.conversations.base import ConversationStore, storable, storable_citations
+from rag.state.sqlite import SqliteFile
 from rag.types import Turn
 
 _SCHEMA = """
@@ -29,24 +27,9 @@ class SqliteConversationStore(ConversationStore):
     """One SQLite file in WAL mode, shared by every worker process of one host."""
 
     def __init__(self, path: Path, max_turns: int = 6) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
         self._max_turns = max_turns
-        self._local = threading.local()
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        # SQLite forbids using a connection across fork(): a server that forks workers after
-        # building the app hands each child this object, so a child opens its own.
-        if db is None or getattr(self._local, "pid", None) != os.getpid():
-            db = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=30000")
-            self._local.db = db
-            self._local.pid = os.getpid()
-        return db
+        self._file = SqliteFile(path, _SCHEMA)
+        self._connect = self._file.connect
 
     def history(self, conversation_id: str) -> list[Turn]:
         rows = (

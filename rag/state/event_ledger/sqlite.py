@@ -7,7 +7,6 @@ seconds (`time.time()`), because the processes comparing them share no monotonic
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -16,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.state.event_ledger.base import PRUNE_EVERY_S, RETENTION_S, EventState
+from rag.state.sqlite import SqliteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS slack_events (
@@ -58,29 +58,15 @@ class SqliteEventLedger:
         retention_s: float = RETENTION_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = path
         self._retention_s = retention_s
         self._clock = clock
-        self._local = threading.local()
         # Which claim this object made per event, so a worker whose lease lapsed cannot
         # release the claim that a redelivery on another worker has taken over since.
         self._owners: dict[str, str] = {}
         self._owners_lock = threading.Lock()
         self._next_prune = 0.0
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        # A connection must not cross fork(): a forked worker opens its own.
-        if db is None or getattr(self._local, "pid", None) != os.getpid():
-            db = sqlite3.connect(self._path, timeout=30.0, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=30000")
-            self._local.db = db
-            self._local.pid = os.getpid()
-        return db
+        self._file = SqliteFile(path, _SCHEMA)
+        self._connect = self._file.connect
 
     def claim(self, event_id: str, lease_s: float) -> bool:
         now = self._clock()
