@@ -163,13 +163,14 @@ def _own_cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def save(name: str, payload: dict[str, Any]) -> Path:
-    """Write `bench/results/<name>.json` (latest) and a timestamped copy; return the latest."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def save(name: str, payload: dict[str, Any], folder: Path = RESULTS) -> Path:
+    """Write `bench/results/<name>.json` (latest) and a timestamped copy; return the latest.
+    Tests pass their own `folder`, so a test run never replaces a measured result."""
+    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     body = json.dumps(payload, indent=2, default=str)
-    (RESULTS / f"{name}-{stamp}.json").write_text(body, encoding="utf-8")
-    latest = RESULTS / f"{name}.json"
+    (folder / f"{name}-{stamp}.json").write_text(body, encoding="utf-8")
+    latest = folder / f"{name}.json"
     latest.write_text(body, encoding="utf-8")
     return latest
 
