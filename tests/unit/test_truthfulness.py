@@ -131,6 +131,20 @@ def test_a_quote_must_hold_the_kind_asked_for() -> None:
     assert "holds no count" in ctx.judge.why_not(ctx.matches[0])
 
 
+def test_a_where_question_needs_a_place_the_question_does_not_name() -> None:
+    # A "where in Beijing" question got a quote about gratitude.
+    question = "Where in Beijing did Xi welcome Putin?"
+    text = "In Beijing, Xi welcomed Putin and thanked him warmly for his gratitude and friendship."
+    ctx = retrieved(question, [passage(0, text)])
+
+    list(pick_focus(ctx))
+    assert "holds no place" in ctx.judge.why_not(ctx.matches[0])
+    hall = "Xi welcomed Putin at the Great Hall of the People in Beijing."
+    placed = retrieved(question, [passage(0, hall)])
+    list(pick_focus(placed))
+    assert placed.judge.why_not(placed.matches[0]) == ""
+
+
 def test_a_source_published_before_the_day_asked_about_cannot_report_it() -> None:
     question = "What was the result of Turkey's referendum on 16 April 2017?"
     text = "Turkey will hold a referendum on 16 April on expanding the president's powers."
