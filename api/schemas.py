@@ -154,6 +154,9 @@ class ChatOut(BaseModel):
     conversation_id: str
     answer: str
     answered: bool
+    # The question took for granted what the articles do not say; the answer says so and
+    # quotes what they do say (`answered` is false, the citations are real).
+    corrected: bool = False
     citations: list[CitationOut]
     retrieved: list[PassageOut]
     standalone_question: str
@@ -165,6 +168,7 @@ class ChatOut(BaseModel):
             conversation_id=conversation_id,
             answer=answer.text,
             answered=answer.answered,
+            corrected=answer.corrected,
             citations=CitationOut.all_from(answer),
             retrieved=[PassageOut.from_passage(p) for p in answer.passages],
             standalone_question=answer.standalone_question,

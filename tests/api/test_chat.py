@@ -33,6 +33,21 @@ def article_text(source: str) -> str:
 # --- one question -------------------------------------------------------------------------
 
 
+def test_a_false_premise_is_corrected_with_a_real_citation(client: TestClient) -> None:
+    # Nobody resigned: the sample articles report Xi meeting Putin in Astana, nothing more.
+    question = "Why did Xi resign after meeting Putin in Astana?"
+    response = client.post("/v1/chat", json={"question": question})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["answered"], body["corrected"]) == (False, True)
+    assert body["answer"].startswith("The articles do not say that Xi resigned after meeting")
+    [citation] = body["citations"]
+    assert article_text(citation["source"])[citation["start"] : citation["end"]] == (
+        citation["quote"]
+    )
+
+
 def test_answer_carries_verified_citations_that_quote_the_article(client: TestClient) -> None:
     response = client.post("/v1/chat", json={"question": LENDING_QUESTION})
 
