@@ -293,6 +293,7 @@ def _subject(parsed: Parsed, verb: int) -> int | None:
 
 _WH = frozenset("what which who whom whose when where why how".split())
 _WH_DETERMINERS = frozenset("what which how many much".split())
+_WH_ADVERBS = frozenset("why when where".split())
 _TIME_NOUNS = frozenset("date day year month time".split())
 
 
@@ -313,7 +314,7 @@ def premise_clause(parsed: Parsed, verb: int | None) -> str:
             dropped |= set(parsed.subtree(k))
         if t.lemma not in _WH:
             continue
-        phrase = _phrase_head(parsed, k)
+        phrase = _phrase_head(parsed, k, verb)
         head = tokens[phrase]
         if phrase == k and t.dep in ("dobj", "obj") and t.lemma == "what":
             dropped.add(k)  # "what did X say": what is asked, said "anything" below
@@ -361,12 +362,17 @@ def premise_clause(parsed: Parsed, verb: int | None) -> str:
     return text.strip(" ,")
 
 
-def _phrase_head(parsed: Parsed, k: int) -> int:
-    """The head of the phrase a wh-word opens: "how" of "how many seats" is "seats"."""
-    while parsed.tokens[k].dep in ("det", "advmod", "amod", "npadvmod") and parsed.tokens[
-        parsed.tokens[k].head
-    ].pos in ("NOUN", "PROPN", "ADJ", "ADV", "PRON"):
-        k = parsed.tokens[k].head
+def _phrase_head(parsed: Parsed, k: int, verb: int) -> int:
+    """The head of the phrase a wh-word opens: "how" of "how many seats" is "seats". "Why",
+    "when" and "where" open no phrase, and no phrase reaches the event's verb (which a small
+    parser may have tagged a noun: "Why did Xi resign")."""
+    if parsed.tokens[k].lemma in _WH_ADVERBS:
+        return k
+    while parsed.tokens[k].dep in ("det", "advmod", "amod", "npadvmod"):
+        head = parsed.tokens[k].head
+        if head == verb or parsed.tokens[head].pos not in ("NOUN", "PROPN", "ADJ", "ADV", "PRON"):
+            break
+        k = head
     return k
 
 
