@@ -46,6 +46,7 @@ _SYNONYM_GROUPS = (
     "meet meeting talks",
     "arrest detain custody",
     "visit trip travel tour",
+    "host hold stage",
     "arrive land",
     "cancel scrap call_off postpone",
     "elect election vote",

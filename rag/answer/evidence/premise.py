@@ -70,7 +70,10 @@ def check_premise(
         return HOLDS  # the pool is not about them: unanswerable, not a false premise
     closest = _closest(matches, about)
     with_event = about
-    if premise.predicate:
+    # "Which country hosted the summit?" asks who did it: its verb is what is asked about,
+    # not a claim about anyone, so only a premise that names its doer ("Why did Rutte
+    # resign?") is checked for its event.
+    if premise.predicate and premise.clause:
         with_event = [i for i in about if premise.stated_in(pool[i].chunk.text)]
         if not with_event:
             return PremiseCheck(False, "event", closest)
@@ -84,7 +87,7 @@ def check_premise(
             )
         with_event = dated
     if premise.speaker:
-        quoted, other = _quoted(premise.speaker, matches, with_event, pool, nlp)
+        quoted, other = _quoted(premise.speaker, matches, with_event, pool, nlp, article_text)
         if not quoted:
             best = other or (_closest(matches, with_event), "")
             return PremiseCheck(False, "speaker", best[0] or closest, best[1])
@@ -121,6 +124,7 @@ def _quoted(
     indexes: list[int],
     pool: list[Passage],
     nlp: Pipeline,
+    article_text: Callable[[Passage], str],
 ) -> tuple[bool, tuple[SentenceMatch, str] | None]:
     """Whether a passage quotes `speaker` (a pronoun speaker counts when the sentence before
     names them); else the best-matching sentence that quotes someone else, and who."""
@@ -135,21 +139,28 @@ def _quoted(
         for who in speakers(p):
             if who.named and same_name(who.text, speaker):
                 return True, None
-            if who.pronoun and _is(pronoun_speaker(pool[m.passage_index], m.start, nlp), speaker):
+            passage = pool[m.passage_index]
+            if not who.named and _is(
+                unnamed_speaker(passage, m.start, nlp, article_text(passage)), speaker
+            ):
                 return True, None
             if other is None and who.named:
                 other = (m, who.text)
     return False, other
 
 
-def pronoun_speaker(passage: Passage, start: int, nlp: Pipeline) -> str | None:
-    """Who "he" at offset `start` is: the last person named in the two sentences before it;
-    None when they name none. No coreference model ships with the pipeline; news prose names
-    a speaker just before it refers back to them. A description ("the Russian leader") is
-    not resolved: whom it describes takes knowledge the parse does not have."""
+def unnamed_speaker(passage: Passage, start: int, nlp: Pipeline, article: str = "") -> str | None:
+    """Who "he" or "the Russian leader" at offset `start` of the chunk is: the last person
+    named in the two sentences before it, in the chunk or, at a chunk's start, in its
+    `article`; None when they name none. No coreference model ships with the pipeline; news
+    prose names a person just before it refers back to them by pronoun or description."""
     chunk = passage.chunk
-    previous = [s for s in sentence_spans(chunk.text) if s.end <= start][-2:]
-    texts = [chunk.text[s.start : s.end] for s in previous]
+    before = chunk.text[:start]
+    if len(sentence_spans(before)) < 2 and article:
+        at = article.find(chunk.text[start : start + 60])
+        before = article[:at] if at > 0 else before
+    previous = sentence_spans(before)[-2:]
+    texts = [before[s.start : s.end] for s in previous]
     for parsed in reversed(nlp.parse_many(texts)):
         people = [e.text for e in parsed.entities if e.label == "PERSON"]
         if people:

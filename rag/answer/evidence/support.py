@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.answer.evidence.matching import SentenceMatch
-from rag.answer.evidence.premise import in_year, participant_in, pronoun_speaker
+from rag.answer.evidence.premise import in_year, participant_in, unnamed_speaker
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.text.claims import name_words, same_name, speakers
 from rag.text.nlp import Parsed, Pipeline
@@ -147,7 +147,11 @@ class Judge:
         for who in speakers(parsed):
             if who.named and same_name(who.text, speaker):
                 return True
-            found = pronoun_speaker(passage, start, self.nlp) if who.pronoun else None
+            found = (
+                None
+                if who.named
+                else unnamed_speaker(passage, start, self.nlp, self.article_text(passage))
+            )
             if found is not None and same_name(found, speaker):
                 return True
         return False

@@ -195,9 +195,13 @@ def analyse_premise(
     When did he die?" is about Carrickfergus)."""
     outlets = [question[s:e] for s, e in attributed_spans(question)]
     named = whole or parsed
-    years = frozenset(m.value.year for m in find_dates(parsed.text, None)) | frozenset(
-        int(t.text) for t in parsed.tokens if YEAR.fullmatch(t.text) and t.pos == "NUM"
-    )
+    # The event's years ("at the 2017 Oscars"), not those of a period the question scopes its
+    # search to ("as reported in October 2023"): retrieval keeps to that period already.
+    scope = TimeScope.of(parsed.text, None)
+    outside = [(m.start, m.value.year) for m in find_dates(parsed.text, None)] + [
+        (t.start, int(t.text)) for t in parsed.tokens if YEAR.fullmatch(t.text) and t.pos == "NUM"
+    ]
+    years = frozenset(year for at, year in outside if not any(s <= at < e for s, e in scope.spans))
     nationalities = {e.text for e in named.entities if e.label not in _PARTICIPANT_LABELS}
     participants = tuple(
         dict.fromkeys(
@@ -212,7 +216,7 @@ def analyse_premise(
     speaker = None
     if verb is not None and parsed.tokens[verb].lemma in SPEECH_VERBS:
         subject = _subject(parsed, verb)
-        if subject is not None and parsed.tokens[subject].lemma not in _WH:
+        if subject is not None and not _asks_who(parsed, subject):
             speaker = bare_name(" ".join(parsed.tokens[k].text for k in parsed.subtree(subject)))
     predicate = parsed.tokens[verb].lemma if verb is not None else None
     noun = None
@@ -237,6 +241,16 @@ def bare_name(name: str) -> str:
         if name.endswith(tail):
             return name[: -len(tail)].strip()
     return name
+
+
+def _asks_who(parsed: Parsed, subject: int) -> bool:
+    """Whether the subject is what is asked ("Which agency quoted Putin?"): a wh-word in it, or
+    right before it where a small parser attached it elsewhere."""
+    words = parsed.subtree(subject)
+    first = min(words)
+    return any(parsed.tokens[k].lemma in _WH for k in words) or (
+        first > 0 and parsed.tokens[first - 1].lemma in _WH
+    )
 
 
 def _predicate(parsed: Parsed) -> int | None:
@@ -305,7 +319,7 @@ def premise_clause(parsed: Parsed, verb: int | None) -> str:
     if verb is None:
         return ""
     subject = _subject(parsed, verb)
-    if subject is None or any(parsed.tokens[k].lemma in _WH for k in parsed.subtree(subject)):
+    if subject is None or _asks_who(parsed, subject):
         return ""
     tokens = parsed.tokens
     dropped: set[int] = set()
