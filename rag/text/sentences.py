@@ -131,8 +131,14 @@ def _add_trimmed(spans: list[Span], text: str, start: int, end: int, paragraph_s
 _AFTER_QUESTION_MARK = re.compile(r"(?<=\?)\s+")
 
 
+# A follow-up's opening conjunction ("And on what date …") is no part of what it asks.
+_OPENING_CONJUNCTION = re.compile(r"^(?:and|but|so|then|also)\b,?\s+", re.IGNORECASE)
+
+
 def last_question(text: str) -> str:
     """The last question of a text that asks several ("When was the visit? How did they
-    describe it?" asks the second): a joined follow-up's own question."""
+    describe it?" asks the second): a joined follow-up's own question, without the "And" a
+    follow-up opens with."""
     asked = [q for q in _AFTER_QUESTION_MARK.split(text.strip()) if q]
-    return asked[-1] if asked else text
+    last = asked[-1] if asked else text
+    return _OPENING_CONJUNCTION.sub("", last.strip()) or last

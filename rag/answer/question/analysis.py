@@ -82,7 +82,11 @@ _AMOUNT_QUESTION = re.compile(
     r"figure|share|percentage|rate|sum|death toll|toll)\b|\bwhat percentage\b",
     re.IGNORECASE,
 )
-_ORDINAL_QUESTION = re.compile(r"\b(?:which|what)\s+(?:[a-z]+\s+)?anniversary\b", re.IGNORECASE)
+# "Which anniversary", "which edition", "for which term": the answer is a rank ("75th", "third").
+_ORDINAL_QUESTION = re.compile(
+    r"\b(?:which|what)\s+(?:[a-z]+\s+)?(?:anniversary|edition|term|round|session)\b",
+    re.IGNORECASE,
+)
 _PERSON_QUESTION = re.compile(r"^\s*(?:who|whom|whose)\b", re.IGNORECASE)
 _PLACE_QUESTION = re.compile(r"^\s*where\b", re.IGNORECASE)
 _REASON_QUESTION = re.compile(r"^\s*why\b", re.IGNORECASE)
@@ -288,7 +292,11 @@ def _predicate(parsed: Parsed) -> int | None:
         t = parsed.tokens[k]
         if t.dep in ("xcomp", "ccomp", "advcl") and t.pos == "VERB" and t.lemma not in LIGHT_VERBS:
             return k
-    return None
+    # "was the SCO summit itself held": parsed as a clause inside the subject.
+    return next(
+        (k for k, t in enumerate(parsed.tokens) if t.pos == "VERB" and t.lemma not in LIGHT_VERBS),
+        None,
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -321,6 +329,8 @@ def premise_clause(parsed: Parsed, verb: int | None) -> str:
     subject = _subject(parsed, verb)
     if subject is None or _asks_who(parsed, subject):
         return ""
+    if not any(parsed.tokens[k].pos in ("PROPN", "NOUN") for k in parsed.subtree(subject)):
+        return ""  # "he", "itself": a correction must say who
     tokens = parsed.tokens
     dropped: set[int] = set()
     for k, t in enumerate(tokens):
@@ -370,6 +380,10 @@ def premise_clause(parsed: Parsed, verb: int | None) -> str:
             words += [tokens[j].text for j in fronted]
     if verb not in rest:
         words += [tokens[j].text for j in fronted]
+    # A preposition whose object was the asked-for date ("held on [what date]") goes too.
+    prepositions = {t.text for t in tokens if t.pos == "ADP"}
+    while words and words[-1] in prepositions:
+        words.pop()
     text = " ".join(words)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r"\s*-\s*", "-", text).replace(" 's", "'s").replace(" ’s", "’s")

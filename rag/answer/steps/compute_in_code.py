@@ -14,7 +14,7 @@ def compute_in_code(ctx: AnswerContext) -> Iterable[Token]:
     """Subtraction and solved dates are code's job: the dates come from their passages and the
     model never sees the question. Also where generating starts (`generate_s`)."""
     ctx.generating_since = time.perf_counter()
-    computed = computed_answer(ctx.standalone, ctx.pool, ctx.dates)
+    computed = computed_answer(ctx.standalone, ctx.pool, ctx.dates, ctx.judge.answers)
     if computed is not None:
         ctx.include({c.chunk_id for c in computed.citations})
         ctx.finish(computed)
