@@ -87,7 +87,9 @@ def check_premise(
             )
         with_event = dated
     if premise.speaker:
-        quoted, other = _quoted(premise.speaker, matches, with_event, pool, nlp, article_text)
+        quoted, other = _quoted(
+            premise.speaker, premise.topic, matches, with_event, pool, nlp, article_text
+        )
         if not quoted:
             best = other or (_closest(matches, with_event), "")
             return PremiseCheck(False, "speaker", best[0] or closest, best[1])
@@ -120,17 +122,23 @@ def in_year(passage: Passage, years: frozenset[int]) -> bool:
 
 def _quoted(
     speaker: str,
+    topic: tuple[str, ...],
     matches: list[SentenceMatch],
     indexes: list[int],
     pool: list[Passage],
     nlp: Pipeline,
     article_text: Callable[[Passage], str],
 ) -> tuple[bool, tuple[SentenceMatch, str] | None]:
-    """Whether a passage quotes `speaker` (a pronoun speaker counts when the sentence before
-    names them); else the best-matching sentence that quotes someone else, and who."""
+    """Whether a passage quotes `speaker` on `topic` (a pronoun or description counts as the
+    person named just before it); else the best-matching sentence that quotes someone else
+    on it, and who."""
     wanted = set(indexes)
     candidates = sorted(
-        (m for m in matches if m.passage_index in wanted),
+        (
+            m
+            for m in matches
+            if m.passage_index in wanted and all(participant_in(m.text, t) for t in topic)
+        ),
         key=lambda m: (-m.score, m.passage_index, m.start),
     )[:MAX_SPEECH_SENTENCES]
     parsed = nlp.parse_many([m.text for m in candidates])

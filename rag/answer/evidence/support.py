@@ -58,6 +58,9 @@ class Judge:
         if late:
             return late
         parsed = self.nlp.parse(m.text)
+        unnamed = [t for t in premise.topic if not participant_in(f"{m.text}", t)]
+        if unnamed:
+            return f"says nothing of {unnamed[0]}"
         speaker = premise.speaker
         if speaker and not self._quotes(parsed, speaker, self.pool[m.passage_index], m.start):
             return f"quotes no {speaker}"
@@ -88,10 +91,13 @@ class Judge:
         if missing:
             return f"the source's article does not name {missing[0]}"
         said, quoted = self.nlp.parse_many([statement.text, citation.quote])
+        premise = self.question.premise
         for who in speakers(said):
             if who.named and not self._quotes(quoted, who.text, passage, start):
                 return f"the source does not quote {who.text}"
-        premise = self.question.premise
+        unnamed = [t for t in premise.topic if not participant_in(citation.quote, t)]
+        if unnamed and speakers(said):
+            return f"the source says nothing of {unnamed[0]}"
         said_event = premise.predicate is not None and premise.stated_in(statement.text)
         if said_event and not premise.stated_in(window):
             return f"the source does not say {premise.predicate}"

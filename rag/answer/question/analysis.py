@@ -154,6 +154,8 @@ class Premise:
     event_noun: str | None = None
     # Days it names ("on 16 April 2017"): no source published before them can report it.
     days: frozenset[date] = frozenset()
+    # What was said is about ("What did Xi say about the South China Sea"): a quote must name it.
+    topic: tuple[str, ...] = ()
 
     def stated_in(self, text: str) -> bool:
         """Whether `text` states the premise's event (its verb or a synonym, and its noun
@@ -235,7 +237,16 @@ def analyse_premise(
     clause = premise_clause(parsed, verb)
     # The days of the event asked about, not the ones that bound a period ("as of 5 March").
     days = frozenset(TimeScope.of(named.text, None).days)
-    return Premise(participants, predicate, years, speaker, clause, noun, days)
+    topic: tuple[str, ...] = ()
+    if speaker is not None and verb is not None:
+        about = " ".join(
+            parsed.tokens[j].text
+            for k in parsed.children(verb)
+            if parsed.tokens[k].dep == "prep" and parsed.tokens[k].lemma in _TOPIC_PREPOSITIONS
+            for j in parsed.subtree(k)
+        )
+        topic = tuple(n for n in participants if n in about)
+    return Premise(participants, predicate, years, speaker, clause, noun, days, topic)
 
 
 def bare_name(name: str) -> str:
@@ -316,6 +327,7 @@ def _subject(parsed: Parsed, verb: int) -> int | None:
 _WH = frozenset("what which who whom whose when where why how".split())
 _WH_DETERMINERS = frozenset("what which how many much".split())
 _WH_ADVERBS = frozenset("why when where".split())
+_TOPIC_PREPOSITIONS = frozenset("about on regarding over concerning".split())
 _TIME_NOUNS = frozenset("date day year month time".split())
 
 
