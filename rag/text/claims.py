@@ -144,7 +144,8 @@ def same_name(a: str, b: str) -> bool:
 def names(parsed: Parsed) -> list[str]:
     """The names a sentence mentions: named entities, and runs of proper nouns the tagger left
     out of them."""
-    found = [e.text for e in parsed.entities if e.label in NAME_LABELS]
+    # "the South China Sea" is named "South China Sea": the article is no part of a name.
+    found = [_without_article(e.text) for e in parsed.entities if e.label in NAME_LABELS]
     covered = {i for e in parsed.entities for i in range(e.first, e.last)}
     run: list[str] = []
     for i, t in enumerate([*parsed.tokens, None]):
@@ -162,6 +163,11 @@ class Speaker:
     text: str  # as written: "Trump", "he", "the Russian leader"
     named: bool  # holds a name ("Trump", "President Trump")
     pronoun: bool  # "he", "she", "they": who it is, the sentences before say
+
+
+def _without_article(name: str) -> str:
+    first, _, rest = name.partition(" ")
+    return rest if first.lower() == "the" and rest else name
 
 
 def speakers(parsed: Parsed) -> list[Speaker]:

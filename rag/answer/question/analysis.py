@@ -240,10 +240,11 @@ def analyse_premise(
     topic: tuple[str, ...] = ()
     if speaker is not None and verb is not None:
         about = " ".join(
-            parsed.tokens[j].text
+            _noun_phrase(parsed, j)
             for k in parsed.children(verb)
             if parsed.tokens[k].dep == "prep" and parsed.tokens[k].lemma in _TOPIC_PREPOSITIONS
-            for j in parsed.subtree(k)
+            for j in parsed.children(k)
+            if parsed.tokens[j].dep == "pobj"
         )
         topic = tuple(n for n in participants if n in about)
     return Premise(participants, predicate, years, speaker, clause, noun, days, topic)
@@ -256,6 +257,14 @@ def bare_name(name: str) -> str:
         if name.endswith(tail):
             return name[: -len(tail)].strip()
     return name
+
+
+def _noun_phrase(parsed: Parsed, head: int) -> str:
+    """The words of a noun phrase without the phrases hanging from it: "the South China Sea"
+    of "the South China Sea at his Astana meeting"."""
+    nested = {j for k in parsed.children(head) if parsed.tokens[k].dep == "prep"
+              for j in parsed.subtree(k)}  # fmt: skip
+    return " ".join(parsed.tokens[k].text for k in parsed.subtree(head) if k not in nested)
 
 
 def _asks_who(parsed: Parsed, subject: int) -> bool:
