@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -26,6 +26,7 @@ __all__ = [
     "DateMention",
     "Granularity",
     "annotate",
+    "annotate_implied",
     "find_dates",
     "format_day",
     "mention_period",
@@ -534,3 +535,15 @@ def names_a_day(text: str) -> bool:
     """Whether `text` names a calendar day ("MOSCOW, February 7", "7 Feb"), with or without a
     year; relative words ("yesterday") do not count."""
     return any(m.granularity == "day" and not m.relative for m in find_dates(text, _SOME_YEAR))
+
+
+def annotate_implied(text: str, anchor: date | None) -> str:
+    """`text` with every date its article's day implies written out: relative ones ("on
+    Wednesday [3 July 2024]") and explicit ones that leave out their year ("In March [March
+    2023]", from an article of October 2023), as a reader of that article resolves them."""
+    implied = [
+        replace(m, relative=True)
+        for m in find_dates(text, anchor)
+        if m.relative or str(m.value.year) not in m.text
+    ]
+    return annotate(text, implied)

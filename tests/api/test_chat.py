@@ -43,8 +43,8 @@ def test_a_false_premise_is_corrected_with_a_real_citation(client: TestClient) -
     assert (body["answered"], body["corrected"]) == (False, True)
     assert body["answer"].startswith("The articles do not say that Xi resigned after meeting")
     [citation] = body["citations"]
-    assert article_text(citation["source"])[citation["start"] : citation["end"]] == (
-        citation["quote"]
+    assert (
+        article_text(citation["source"])[citation["start"] : citation["end"]] == (citation["quote"])
     )
 
 

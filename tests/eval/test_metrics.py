@@ -170,6 +170,17 @@ def test_a_resolved_relative_date_in_the_quote_supports_the_day() -> None:
     assert supports("Xi spoke on 3 July 2024.", quote, question(), CORPUS) == (True, "supported")
 
 
+def test_a_date_without_its_year_is_read_in_its_article_s_year() -> None:
+    text = " date 2023-10-18 Arrest warrant\n\nIn March, the court issued an arrest warrant."
+    corpus = {A: Article(A, "Arrest warrant", text, date(2023, 10, 18))}
+    start = text.index("In March")
+    quote = Citation(1, A, start, len(text), text[start:], date(2023, 10, 18), "c1")
+    q = question(facts=(("Mar[a-z]*\\.?,? (of )?2023",),))
+    assert supports(
+        "March 2023: “In March, the court issued an arrest warrant.”", quote, q, corpus
+    )[0]
+
+
 def test_the_publication_date_alone_does_not_support_a_day() -> None:
     quote = cite("Xi met Vladimir Putin in Astana, Kazakhstan.")
     ok, reason = supports("Xi met Putin on 4 July 2024 in Astana.", quote, question(), CORPUS)
