@@ -14,7 +14,9 @@ Left", "GreenLeft"), and a word of five letters or more may end in up to three m
 Trump" needs "Trump"), nor qualifiers of a place ("North Korean" needs "Korean"), and the
 last remaining word is the one a report is sure to repeat (the surname, the head noun), as in
 `rag.text.names.unknown_names`. A name followed by another in brackets ("the GreenLeft
-(GroenLinks) party") may be matched by either. A name the question attributes the report to
+(GroenLinks) party") may be matched by either. An acronym is also named by the capitalised
+words it abbreviates ("SCO" by "Shanghai Cooperation Organization"): reports spell a body
+out in the sentence that matters and abbreviate it elsewhere. A name the question attributes the report to
 ("according to DW") is not asked for: outlets seldom name themselves.
 """
 
@@ -24,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text.names import ATTRIBUTED_BY, HONORIFICS, QUALIFIERS, name_spans
-from rag.text.words import bare, words
+from rag.text.words import CASED_WORD, NAME_CONNECTORS, bare, is_acronym, words
 
 _BRACKETED = re.compile(r"\s*\(([^()]{2,60})\)")
 # A word this long may carry an ending the question's word lacks ("Malaysian"), up to
@@ -69,7 +71,23 @@ def name_in(text: str, name: str) -> bool:
     """Whether `text` names `name` (one name, as a question writes it), as loosely as a
     `Subject` matches: "Kim Jong-nam" is named by "Jong Nam", "Malaysia" by "Malaysian"."""
     head = _head(name)
-    return not head or _spelled(words(text), head)
+    if not head or _spelled(words(text), head):
+        return True
+    return is_acronym(name.strip()) and spells_out(text, name.strip())
+
+
+def spells_out(text: str, acronym: str) -> bool:
+    """Whether `text` holds consecutive capitalised words whose initials are `acronym`,
+    connectors inside the run aside ("Belt and Road Initiative" spells out "BRI")."""
+    initials = ""
+    for word in [*CASED_WORD.findall(text), "."]:
+        if word[:1].isupper() and not is_acronym(word):
+            initials += word[0]
+            if acronym in initials:
+                return True
+        elif not (initials and word.lower() in NAME_CONNECTORS):
+            initials = ""
+    return False
 
 
 def _head(name: str) -> str:

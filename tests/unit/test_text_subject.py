@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.text.subject import Subject
+from rag.text.subject import Subject, name_in
 
 
 def test_the_names_are_their_head_words_without_honorifics_or_qualifiers() -> None:
@@ -45,3 +45,12 @@ def test_a_question_without_names_asks_for_none() -> None:
     subject = Subject.of("what is the latest count of seats?")
     assert subject.names == ()
     assert subject.named_in("anything at all")
+
+
+def test_an_acronym_is_named_by_the_words_it_abbreviates() -> None:
+    spelled = "Xi met Putin at the 24th meeting of the Shanghai Cooperation Organization."
+    assert name_in(spelled, "SCO")
+    assert name_in("China's Belt and Road Initiative (launched 2013)", "BRI")
+    assert not name_in("the UN Security Council met in Astana", "SCO")
+    # Words that only begin with the letters apart are no spelling of it.
+    assert not name_in("Shanghai hosted a Cooperation forum; the Organization met.", "SCO")
