@@ -16,8 +16,8 @@ last remaining word is the one a report is sure to repeat (the surname, the head
 `rag.text.names.unknown_names`. A name followed by another in brackets ("the GreenLeft
 (GroenLinks) party") may be matched by either. An acronym is also named by the capitalised
 words it abbreviates ("SCO" by "Shanghai Cooperation Organization"): reports spell a body
-out in the sentence that matters and abbreviate it elsewhere. A name the question attributes the report to
-("according to DW") is not asked for: outlets seldom name themselves.
+out in the sentence that matters and abbreviate it elsewhere. A name the question attributes
+the report to ("according to DW") is not asked for: outlets seldom name themselves.
 """
 
 from __future__ import annotations
