@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from rag.text.names import ATTRIBUTED_BY, HONORIFICS, QUALIFIERS, name_spans
-from rag.text.words import CASED_WORD, NAME_CONNECTORS, bare, is_acronym, words
+from rag.text.words import CASED_WORD, bare, initialisms, is_acronym, words
 
 _BRACKETED = re.compile(r"\s*\(([^()]{2,60})\)")
 # A word this long may carry an ending the question's word lacks ("Malaysian"), up to
@@ -73,21 +73,8 @@ def name_in(text: str, name: str) -> bool:
     head = _head(name)
     if not head or _spelled(words(text), head):
         return True
-    return is_acronym(name.strip()) and spells_out(text, name.strip())
-
-
-def spells_out(text: str, acronym: str) -> bool:
-    """Whether `text` holds consecutive capitalised words whose initials are `acronym`,
-    connectors inside the run aside ("Belt and Road Initiative" spells out "BRI")."""
-    initials = ""
-    for word in [*CASED_WORD.findall(text), "."]:
-        if word[:1].isupper() and not is_acronym(word):
-            initials += word[0]
-            if acronym in initials:
-                return True
-        elif not (initials and word.lower() in NAME_CONNECTORS):
-            initials = ""
-    return False
+    acronym = name.strip()
+    return is_acronym(acronym) and acronym in initialisms(CASED_WORD.findall(text))
 
 
 def _head(name: str) -> str:

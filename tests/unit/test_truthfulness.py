@@ -183,3 +183,38 @@ def test_a_follow_up_keeps_its_own_event() -> None:
 
     answer = final_answer(pipeline.run(ctx))
     assert "27 December 1997" in answer.text and "20 December" not in answer.text
+
+
+def test_a_claim_citing_the_sentence_next_to_its_source_is_re_cited_not_dropped() -> None:
+    # The model joined two sentences and cited the one that does not say who declared what.
+    question = "What kind of partnership did Russia and China declare when Putin visited Beijing?"
+    text = (
+        "Putin visited Beijing for the Winter Olympics in February 2022, days before Russia "
+        "launched its invasion of Ukraine. At the time, Russia and China declared what they "
+        'called a "no-limits" partnership.'
+    )
+    draft = (
+        'Russia and China declared a "no-limits" partnership when Putin visited Beijing in '
+        "February 2022, days before Russia launched its invasion of Ukraine [1]."
+    )
+    ctx = retrieved(question, [passage(0, text, date(2024, 5, 16))], reply=draft)
+
+    list(pick_focus(ctx))
+    list(draft_answer(ctx))
+
+    assert ctx.so_far.answered, ctx.so_far.notes
+    (citation,) = ctx.so_far.citations
+    assert "Russia and China declared" in citation.quote and "February 2022" in citation.quote
+    assert any(note.startswith("re-cited") for note in ctx.so_far.notes)
+
+
+def test_a_claim_no_sentence_backs_is_still_dropped() -> None:
+    question = "What did Barack Obama say at Park Geun-hye's impeachment hearing?"
+    draft = "Barack Obama said Americans must be saved from the Obamacare disaster [1]."
+    ctx = retrieved(question, [passage(0, TRUMP, date(2017, 3, 10))], reply=draft)
+
+    list(pick_focus(ctx))
+    list(draft_answer(ctx))
+
+    assert not ctx.so_far.answered
+    assert not any(note.startswith("re-cited") for note in ctx.so_far.notes)
