@@ -172,7 +172,7 @@ def _without_article(name: str) -> str:
 
 def speakers(parsed: Parsed) -> list[Speaker]:
     """Who the sentence quotes: the subject of each speech verb ("Trump said", "he told
-    reporters"), and X in "according to X"."""
+    reporters"), the agent of a passive one ("quoted by Xinhua"), and X in "according to X"."""
     out = []
     for i, t in enumerate(parsed.tokens):
         if t.pos in ("VERB", "AUX") and t.lemma in SPEECH_VERBS:
@@ -182,6 +182,13 @@ def speakers(parsed: Parsed) -> list[Speaker]:
             subject = _active_subject(parsed, i)
             if subject is not None:
                 out.append(_speaker(parsed, subject))
+            # The agent of a passive one speaks too: "Putin, quoted by Xinhua, said ...".
+            for agent in (j for j in parsed.children(i) if parsed.tokens[j].dep == "agent"):
+                out += [
+                    _speaker(parsed, j)
+                    for j in parsed.children(agent)
+                    if parsed.tokens[j].dep == "pobj"
+                ]
         if t.lemma == "accord" and i + 1 < len(parsed.tokens):
             to = parsed.tokens[i + 1]
             if to.lemma == "to":

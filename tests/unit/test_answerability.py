@@ -9,6 +9,7 @@ import pytest
 from rag.answer.evidence.answerability import adds_answer, best_quotable
 from rag.answer.evidence.matching import SentenceMatch
 from rag.answer.question.analysis import AnalysedQuestion, AnswerKind, answer_kind
+from rag.text.nlp import shared_pipeline
 
 
 @pytest.mark.parametrize(
@@ -32,6 +33,14 @@ from rag.answer.question.analysis import AnalysedQuestion, AnswerKind, answer_ki
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: AnswerKind) -> None:
     assert answer_kind(question) is kind
+
+
+def test_the_noun_a_which_phrase_asks_about_is_its_last_one() -> None:
+    nlp = shared_pipeline()
+    # "state" is a country word, but the question asks for an agency.
+    question = "Which Chinese state news agency quoted Putin?"
+    assert AnalysedQuestion.of(question, nlp).kind is AnswerKind.PERSON
+    assert AnalysedQuestion.of("What state did the storm hit?", nlp).kind is AnswerKind.COUNTRY
 
 
 def test_a_sentence_that_adds_nothing_is_no_answer() -> None:

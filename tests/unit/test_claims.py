@@ -30,6 +30,13 @@ def test_according_to_names_a_speaker() -> None:
     assert [s.text for s in speakers(parsed)] == ["the White House"]
 
 
+def test_the_agent_of_a_passive_speech_verb_is_a_speaker() -> None:
+    parsed = NLP.parse("Putin, quoted by Xinhua, said the New Silk Roads are a public good.")
+    assert {s.text for s in speakers(parsed)} == {"Putin", "Xinhua"}
+    # The agent of any other verb is no speaker.
+    assert speakers(NLP.parse("The bridge was built by a Chinese firm.")) == []
+
+
 @pytest.mark.parametrize(
     ("text", "event", "held"),
     [

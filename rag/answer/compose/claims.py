@@ -57,15 +57,34 @@ def supported_claims(verified: Verified, passages: list[Passage], judge: Judge) 
     if not any(s.citations for s in kept):
         return refusal(notes)
     if not any(judge.names_asked(s) for s in kept if s.citations):
+        # The name may be right and its quote the wrong sentence ("hosted by Kazakhstan" quoted
+        # by the sentence holding "2024"): re-cite to one that holds it, as a failed claim is.
+        kept = [_with_asked_name(s, passages, judge, notes) for s in kept]
+    if not any(judge.names_asked(s) for s in kept if s.citations):
         notes.append(f"the answer names no {judge.question.kind.value} its sources hold")
         return refusal(notes)
     return replace(verified, statements=kept, notes=notes)
 
 
-def _recited(statement: Statement, passages: list[Passage], judge: Judge) -> list[Citation]:
+def _with_asked_name(
+    statement: Statement, passages: list[Passage], judge: Judge, notes: list[str]
+) -> Statement:
+    if not statement.citations:
+        return statement
+    recited = _recited(statement, passages, judge, needs_asked_name=True)
+    if not recited:
+        return statement
+    notes.append(f"re-cited {statement.text!r} to {recited[0].quote!r}, which names it")
+    return replace(statement, citations=tuple(recited))
+
+
+def _recited(
+    statement: Statement, passages: list[Passage], judge: Judge, needs_asked_name: bool = False
+) -> list[Citation]:
     """Another sentence of `passages` (alone or with the one before it) that holds at least
     `MIN_OVERLAP` of the statement's words and its figures and dates, and that the judge
-    accepts: the best-overlapping such one, the passages the statement cited first."""
+    accepts (and, with `needs_asked_name`, that holds the name the question asks for): the
+    best-overlapping such one, the passages the statement cited first."""
     words = set(tokens(statement.text))
     if not words:
         return []
@@ -90,6 +109,9 @@ def _recited(statement: Statement, passages: list[Passage], judge: Judge) -> lis
     # The cited passages first, then the most of its words, then the shorter quote.
     candidates.sort(key=lambda c: (c[1], c[0], -len(c[2].quote)), reverse=True)
     for _, _, citation, passage in candidates[:_RECITE_TRIES]:
-        if not judge.unsupported(statement, citation, passage):
-            return [citation]
+        if judge.unsupported(statement, citation, passage):
+            continue
+        if needs_asked_name and not judge.names_asked(replace(statement, citations=(citation,))):
+            continue
+        return [citation]
     return []

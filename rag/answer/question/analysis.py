@@ -128,17 +128,48 @@ _NOUN_KINDS = {
 _KIND_OF_NOUN = {n: kind for kind, words in _NOUN_KINDS.items() for n in words.split()}
 
 
-def answer_kind(question: str) -> AnswerKind:
-    """What the question's wh-phrase asks for (its last question, when it asks several)."""
+def answer_kind(question: str, parsed: Parsed | None = None) -> AnswerKind:
+    """What the question's wh-phrase asks for (its last question, when it asks several).
+    With `parsed` (that last question's parse), the noun "which" asks about is the last noun
+    of the phrase it opens ("which Chinese state news agency" asks for an agency, not a state;
+    the small model's dependency arcs for such phrases are unreliable, its tags are not);
+    without, the first known noun of the three words after it."""
     last = last_question(question)
     kind = next((k for pattern, k in _KIND_PATTERNS if pattern.search(last)), None)
     if kind is not None:
         return kind
+    if parsed is not None:
+        kind = _which_phrase_kind(parsed)
+        if kind is not None:
+            return kind
     which = _WHICH_NOUN.search(last)
     for word in which.group(1).lower().split() if which else ():
         if word in _KIND_OF_NOUN:
             return _KIND_OF_NOUN[word]
     return AnswerKind.OTHER
+
+
+def _which_phrase_kind(parsed: Parsed) -> AnswerKind | None:
+    tokens = parsed.tokens
+    for i, t in enumerate(tokens):
+        if t.lemma not in ("which", "what"):
+            continue
+        phrase = []
+        for after in tokens[i + 1 :]:
+            if after.pos not in _PHRASE_TAGS:
+                break
+            phrase.append(after)
+        for noun in reversed([a for a in phrase if a.pos == "NOUN"]):
+            for word in (noun.text.lower(), noun.lemma):
+                if word in _KIND_OF_NOUN:
+                    return _KIND_OF_NOUN[word]
+        if phrase:
+            return None
+    return None
+
+
+# What a noun phrase after "which" is made of ("two", "Chinese", "state", "news", "agency").
+_PHRASE_TAGS = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})
 
 
 @dataclass(frozen=True)
@@ -184,6 +215,7 @@ class AnalysedQuestion:
         premise = None
         if nlp is not None:
             whole, last = nlp.parse_many([question, last_question(question)])
+            kind = answer_kind(question, last)
             premise = analyse_premise(question, last, kind, whole)
         return cls(question, kind, words, premise or Premise((), None, frozenset()))
 

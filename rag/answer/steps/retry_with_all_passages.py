@@ -21,7 +21,10 @@ def retry_with_all_passages(ctx: AnswerContext) -> Iterator[Token]:
     if ctx.focus is None:
         ctx.verified = refusal(verified.notes)
         return
+    first_notes = verified.notes
     verified = yield from draft(ctx, ctx.passages)
+    # Why the first draft failed stays readable beside the second's notes.
+    verified.notes[:0] = first_notes
     if verified.answered and not adds_answer(ctx.analysed, verified.text):
         ctx.notes.append(f"the draft adds nothing to the question: {verified.text!r}")
         verified = refusal(verified.notes)
