@@ -218,3 +218,22 @@ def test_a_claim_no_sentence_backs_is_still_dropped() -> None:
 
     assert not ctx.so_far.answered
     assert not any(note.startswith("re-cited") for note in ctx.so_far.notes)
+
+
+def test_a_right_name_quoted_by_the_wrong_sentence_is_re_cited_to_the_one_naming_it() -> None:
+    # The sentence sharing most words was quoted; the bank is named in the next one.
+    question = "Which bank will provide the loans Xi announced?"
+    text = (
+        "Xi announced the loans for the initiative, saying China would provide them soon. "
+        "The China Development Bank will lend."
+    )
+    draft = "The China Development Bank will provide the loans Xi announced [1]."
+    ctx = retrieved(question, [passage(0, text, date(2023, 10, 18))], reply=draft)
+
+    list(pick_focus(ctx))
+    list(draft_answer(ctx))
+
+    assert ctx.so_far.answered, ctx.so_far.notes
+    (citation,) = ctx.so_far.citations
+    assert "China Development Bank" in citation.quote
+    assert any("which names it" in note for note in ctx.so_far.notes)
