@@ -54,12 +54,7 @@ def document_text(chunks: Sequence[Chunk]) -> DocumentText:
     parts.append(kept[-1].tail)
     first = kept[0]
     return DocumentText(
-        doc_id=first.doc_id,
-        source=first.source,
-        title=first.title,
-        outlet=first.outlet,
-        url=first.url,
-        date=first.date,
+        **first.article(),
         text="".join(parts),
         complete=len(kept) == first.total,
     )
