@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, TypedDict
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -51,26 +51,6 @@ class Chunk:
     # start, `tail` (on the last chunk) what follows it.
     lead: str = ""
     tail: str = ""
-
-    def article(self) -> ArticleFields:
-        """The article this chunk is of, as the fields a citation or a document view repeats."""
-        return ArticleFields(
-            doc_id=self.doc_id,
-            source=self.source,
-            title=self.title,
-            outlet=self.outlet,
-            url=self.url,
-            date=self.date,
-        )
-
-
-class ArticleFields(TypedDict):
-    doc_id: str
-    source: str
-    title: str
-    outlet: str
-    url: str
-    date: date | None
 
 
 @dataclass(frozen=True)
@@ -126,11 +106,16 @@ class Citation:
         end = start + len(raw.strip())
         return cls(
             n=0,
+            source=chunk.source,
             start=chunk.start + start,
             end=chunk.start + end,
             quote=chunk.text[start:end],
+            date=chunk.date,
             chunk_id=chunk.chunk_id,
-            **chunk.article(),
+            title=chunk.title,
+            outlet=chunk.outlet,
+            doc_id=chunk.doc_id,
+            url=chunk.url,
         )
 
     @classmethod

@@ -54,7 +54,12 @@ def document_text(chunks: Sequence[Chunk]) -> DocumentText:
     parts.append(kept[-1].tail)
     first = kept[0]
     return DocumentText(
-        **first.article(),
+        doc_id=first.doc_id,
+        source=first.source,
+        title=first.title,
+        outlet=first.outlet,
+        url=first.url,
+        date=first.date,
         text="".join(parts),
         complete=len(kept) == first.total,
     )
