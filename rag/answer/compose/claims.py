@@ -89,7 +89,7 @@ def _recited(
     if not words:
         return []
     facts = claim_facts(statement.text)
-    failed = {(c.chunk_id, c.start) for c in statement.citations}
+    failed = {(c.chunk_id, c.start, c.end) for c in statement.citations}
     cited = {c.chunk_id for c in statement.citations}
     candidates: list[tuple[float, bool, Citation, Passage]] = []
     for passage in passages:
@@ -98,7 +98,7 @@ def _recited(
         for k, span in enumerate(spans):
             for first in {k, max(0, k - 1)}:
                 citation = Citation.of(chunk, spans[first].start, span.end)
-                if (chunk.chunk_id, citation.start) in failed and first == k:
+                if (chunk.chunk_id, citation.start, citation.end) in failed:
                     continue
                 overlap = len(words & set(tokens(citation.quote))) / len(words)
                 if overlap < MIN_OVERLAP:
