@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answer.evidence.matching import SentenceMatch
-from rag.answer.question.analysis import AnalysedQuestion
+from rag.answer.question.analysis import AnalysedQuestion, Premise
 from rag.text.claims import same_name, speakers
 from rag.text.dates import find_dates
 from rag.text.nlp import Pipeline
@@ -87,9 +87,7 @@ def check_premise(
             )
         with_event = dated
     if premise.speaker:
-        quoted, other = _quoted(
-            premise.speaker, premise.topic, matches, with_event, pool, nlp, article_text
-        )
+        quoted, other = _quoted(premise, matches, with_event, pool, nlp, article_text)
         if not quoted:
             best = other or (_closest(matches, with_event), "")
             return PremiseCheck(False, "speaker", best[0] or closest, best[1])
@@ -121,24 +119,22 @@ def in_year(passage: Passage, years: frozenset[int]) -> bool:
 
 
 def _quoted(
-    speaker: str,
-    topic: tuple[str, ...],
+    premise: Premise,
     matches: list[SentenceMatch],
     indexes: list[int],
     pool: list[Passage],
     nlp: Pipeline,
     article_text: Callable[[Passage], str],
 ) -> tuple[bool, tuple[SentenceMatch, str] | None]:
-    """Whether a passage quotes `speaker` on `topic` (a pronoun or description counts as the
-    person named just before it); else the best-matching sentence that quotes someone else
-    on it, and who."""
+    """Whether a passage quotes the premise's speaker on its topic (a pronoun or description
+    counts as the person named just before it); else the best-matching sentence that quotes
+    someone else on it, and who."""
+    speaker = premise.speaker
+    if speaker is None:
+        return True, None
     wanted = set(indexes)
     candidates = sorted(
-        (
-            m
-            for m in matches
-            if m.passage_index in wanted and all(participant_in(m.text, t) for t in topic)
-        ),
+        (m for m in matches if m.passage_index in wanted and not premise.unnamed_topic(m.text)),
         key=lambda m: (-m.score, m.passage_index, m.start),
     )[:MAX_SPEECH_SENTENCES]
     parsed = nlp.parse_many([m.text for m in candidates])

@@ -58,7 +58,7 @@ class Judge:
         if late:
             return late
         parsed = self.nlp.parse(m.text)
-        unnamed = [t for t in premise.topic if not participant_in(f"{m.text}", t)]
+        unnamed = premise.unnamed_topic(m.text)
         if unnamed:
             return f"says nothing of {unnamed[0]}"
         speaker = premise.speaker
@@ -95,7 +95,7 @@ class Judge:
         for who in speakers(said):
             if who.named and not self._quotes(quoted, who.text, passage, start):
                 return f"the source does not quote {who.text}"
-        unnamed = [t for t in premise.topic if not participant_in(citation.quote, t)]
+        unnamed = premise.unnamed_topic(citation.quote)
         if unnamed and speakers(said):
             return f"the source says nothing of {unnamed[0]}"
         said_event = premise.predicate is not None and premise.stated_in(statement.text)

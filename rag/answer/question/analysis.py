@@ -29,6 +29,7 @@ from rag.text.names import attributed_spans
 from rag.text.nlp import Parsed, Pipeline
 from rag.text.numbers import YEAR
 from rag.text.sentences import last_question
+from rag.text.subject import name_in
 from rag.text.time_phrases import TimeScope
 from rag.text.words import STOPWORDS, tokens
 
@@ -188,6 +189,10 @@ class Premise:
     # What was said is about ("What did Xi say about the South China Sea"): a quote must name it.
     topic: tuple[str, ...] = ()
 
+    def unnamed_topic(self, text: str) -> list[str]:
+        """The names of the topic `text` does not name (none for a question without one)."""
+        return [t for t in self.topic if not name_in(text, t)]
+
     def stated_in(self, text: str) -> bool:
         """Whether `text` states the premise's event (its verb or a synonym, and its noun
         where the verb is only "held"); True when the question names no event."""
@@ -211,13 +216,11 @@ class AnalysedQuestion:
     def of(cls, question: str, nlp: Pipeline | None = None) -> AnalysedQuestion:
         """Without `nlp` the premise is left empty (the answer type and words still hold)."""
         words = frozenset(t for t in tokens(question) if t not in STOPWORDS)
-        kind = answer_kind(question)
-        premise = None
-        if nlp is not None:
-            whole, last = nlp.parse_many([question, last_question(question)])
-            kind = answer_kind(question, last)
-            premise = analyse_premise(question, last, kind, whole)
-        return cls(question, kind, words, premise or Premise((), None, frozenset()))
+        if nlp is None:
+            return cls(question, answer_kind(question), words, Premise((), None, frozenset()))
+        whole, last = nlp.parse_many([question, last_question(question)])
+        kind = answer_kind(question, last)
+        return cls(question, kind, words, analyse_premise(question, last, kind, whole))
 
 
 # Names a premise is about: people, organisations, places, events, works. Not nationalities
