@@ -81,7 +81,8 @@ def test_archive_full_measures_ingest_serve_upload_and_retrieval(
     # The child's own peak, MiniLM loaded: not this process's, and not zero.
     assert 150 < ingest["peak_rss_mb"] < 4096
     assert ingest["chunks_per_s"] == round(ingest["chunks"] / ingest["seconds"], 1)
-    assert 0 < serve["ready_s"] < serve["first_answer_s"]
+    # Both are rounded to 10 ms and a stub model answers within that, so they may tie.
+    assert 0 < serve["ready_s"] <= serve["first_answer_s"]
     assert serve["model"] == "stub" and model_server.completions > 0
     assert serve["answers"]["n"] == 2
     for memory in (serve["memory_after_first_answer"], serve["memory_after_answers"]):
