@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 
 def build_embedder(s: Settings) -> Embedder:
+    batch = {"batch_size": s.embedding.batch_size} if s.embedding.batch_size else {}
     if s.embedding.backend == "openai":
         from rag.embeddings.openai_compat import OpenAIEmbedder
 
@@ -39,11 +40,11 @@ def build_embedder(s: Settings) -> Embedder:
             s.embedding.model,
             s.embedding.base_url or s.llm.base_url,
             key.get_secret_value() if key else None,
-            s.embedding.batch_size,
+            **batch,
         )
     from rag.embeddings.onnx_minilm import MiniLMEmbedder
 
-    return MiniLMEmbedder(batch_size=s.embedding.batch_size, threads=s.embedding.threads)
+    return MiniLMEmbedder(threads=s.embedding.threads, **batch)
 
 
 def build_store(s: Settings, embedder: Embedder) -> VectorStore:

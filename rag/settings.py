@@ -24,10 +24,11 @@ class EmbeddingSettings(BaseModel):
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "text-embedding-3-small"
-    # Texts per embedding call. 16 for MiniLM: its peak memory grows with the batch (~500 MB
-    # at 32 archive chunks, ~350 MB at 16) and, as it embeds sorted by length, a smaller batch
-    # pads no more (bench/README.md, Ingest).
-    batch_size: int = Field(16, ge=1, le=2048)
+    # Texts per embedding call; empty means the backend's own: 1 for MiniLM, which on 2 cores
+    # embeds archive chunks one at a time at 42 chunks/s in 350 MB and sixteen at a time at
+    # 32 chunks/s in 740 MB (bench/README.md, Ingest), and 64 for a server, where each call is
+    # a round trip.
+    batch_size: int | None = Field(None, ge=1, le=2048)
     # onnx-minilm: ONNX Runtime threads per embedding call; empty means the cores, at most 4.
     threads: int | None = Field(None, ge=1, le=64)
 

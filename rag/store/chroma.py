@@ -15,7 +15,7 @@ from typing import Any
 
 from rag.disk import is_disk_full
 from rag.errors import BackendUnavailable, DiskFull, InvalidInput
-from rag.store.base import StoredDocument
+from rag.store.base import StoredDocument, stored_documents
 from rag.types import Chunk, Filters
 
 log = logging.getLogger("newsrag")
@@ -377,25 +377,8 @@ class ChromaStore:
                 return
             offset += _PAGE
 
-    def documents(self) -> list[StoredDocument]:
-        by_doc: dict[tuple[str, str], list[Chunk]] = {}
-        for chunk in self.chunks():
-            by_doc.setdefault((chunk.doc_id, chunk.content_hash), []).append(chunk)
-        docs = []
-        for (doc_id, content_hash), chunks in by_doc.items():
-            first = chunks[0]
-            docs.append(
-                StoredDocument(
-                    doc_id=doc_id,
-                    source=first.source,
-                    title=first.title,
-                    date=first.date,
-                    content_hash=content_hash,
-                    chunks=len(chunks),
-                    complete=len(chunks) == first.total,
-                )
-            )
-        return sorted(docs, key=lambda d: d.source)
+    def documents(self, doc_id: str | None = None) -> list[StoredDocument]:
+        return stored_documents(self.chunks(doc_id))
 
     def count(self) -> int:
         # Hidden chunks still count until they are deleted: counting them out would take a

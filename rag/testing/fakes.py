@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from rag.store.base import StoredDocument
+from rag.store.base import StoredDocument, stored_documents
 from rag.types import Chunk, Filters, Passage
 
 
@@ -89,25 +89,8 @@ class FakeStore:
                 out.setdefault(chunk.doc_id, {})[chunk.chunk_id] = chunk.content_hash
         return out
 
-    def documents(self) -> list[StoredDocument]:
-        # One per (doc_id, content_hash), as Chroma lists them: two versions of an article
-        # that are both partly stored show as two.
-        versions: dict[tuple[str, str], list[Chunk]] = {}
-        for chunk in self._all():
-            versions.setdefault((chunk.doc_id, chunk.content_hash), []).append(chunk)
-        docs = [
-            StoredDocument(
-                doc_id=doc_id,
-                source=chunks[0].source,
-                title=chunks[0].title,
-                date=chunks[0].date,
-                content_hash=content_hash,
-                chunks=len(chunks),
-                complete=len(chunks) == chunks[0].total,
-            )
-            for (doc_id, content_hash), chunks in versions.items()
-        ]
-        return sorted(docs, key=lambda d: d.source)
+    def documents(self, doc_id: str | None = None) -> list[StoredDocument]:
+        return stored_documents(c for c in self._all() if doc_id in (None, c.doc_id))
 
     def count(self) -> int:
         with self._lock:

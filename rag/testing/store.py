@@ -259,6 +259,15 @@ class StoreContract:
             _document(NOTE[0], chunks=1, complete=True),
         ]
 
+    def test_documents_of_one_article(self, filled: VectorStore) -> None:
+        changed = make_chunk("note", 0, 1, "A second version.", None, content_hash="h2")
+        filled.upsert([changed], [VECTORS[4]])  # two versions of one article, both stored
+        assert filled.documents("bri") == [_document(BRI[0], chunks=2, complete=True)]
+        versions = filled.documents("note")
+        assert sorted(d.content_hash for d in versions) == ["h1", "h2"]
+        assert {d.doc_id for d in versions} == {"note"}
+        assert filled.documents("never-stored") == []
+
     def test_count_follows_writes(self, store: VectorStore) -> None:
         store.upsert(ASTANA, VECTORS[:2])
         assert store.count() == 2
