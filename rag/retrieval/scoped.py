@@ -94,7 +94,11 @@ def retrieve_scoped(
     passages = retrieve_in_scope(retrieve, question, max(top_k, pool), capped, scope.period)
     if scope.latest:
         subject = Subject.of(question)
-        passages = newest_first(passages, top_k, lambda p: subject.named_in(p.chunk.text))
+        # With its headline: a later chunk of a report says "the party", "the suspect", and
+        # the headline names whom the report is about.
+        passages = newest_first(
+            passages, top_k, lambda p: subject.named_in(f"{p.chunk.title}\n{p.chunk.text}")
+        )
     elif scope.days:
         passages = reports_of_first(passages, top_k, scope.days)
     return ScopedPool(scope, capped, distinct_articles_first(passages, top_k))
