@@ -8,10 +8,11 @@ publication, newest first, one passage each (its best), ahead of everything else
 
 The rule: among the passages that clear the relevance floor (`diversity.is_relevant`: found by
 both searches or in the first ten of one) and are about the question's story (`about`: they
-name all its names, with their article's headline, `rag.text.subject.Subject.named_in`), the newer article wins; the other passages
-keep their place behind. The floor keeps "newest" near the question's words, and the names
-keep it within the story: the newest article of a long story clears the floor on the
-story's words alone ("Malaysia", "the killing") without naming the suspect asked about.
+name all its names, with their article's headline, `rag.text.subject.Subject.named_in`), the
+newer article wins; the other passages keep their place behind. The floor keeps "newest" near
+the question's words, and the names keep it within the story: the newest article of a long
+story clears the floor on the story's words alone ("Malaysia", "the killing") without naming
+the suspect asked about.
 Where no relevant passage names them all, the floor alone decides, as if no names were
 asked. Undated articles follow the dated ones (nothing says they are newer). Only the order
 changes; the pool keeps every passage.

@@ -37,6 +37,13 @@ def test_the_agent_of_a_passive_speech_verb_is_a_speaker() -> None:
     assert speakers(NLP.parse("The bridge was built by a Chinese firm.")) == []
 
 
+def test_the_subject_of_a_verb_that_opens_a_quotation_is_quoted() -> None:
+    parsed = NLP.parse('At a rally, President Trump slammed the decision as "an overreach."')
+    assert [(s.text, s.named) for s in speakers(parsed)] == [("President Trump", True)]
+    # Words in quotation marks are no one's quote when no verb introduces them.
+    assert speakers(NLP.parse('Xi and Putin met in Astana on "Wednesday".')) == []
+
+
 @pytest.mark.parametrize(
     ("text", "event", "held"),
     [
@@ -82,10 +89,17 @@ def test_names_are_entities_and_proper_noun_runs_matched_by_a_shared_word() -> N
             "Alexei Navalny was arrested in Moscow",
         ),
         ("Who won the Best Actor award?", AnswerKind.PERSON, "win", ""),
+        # Parsed as "did [Tencent report]": a light verb is no event, and no word after it is.
+        (
+            "How many active WeChat users did Tencent report at the end of December 2016?",
+            AnswerKind.COUNT,
+            None,
+            "",
+        ),
     ],
 )
 def test_a_question_becomes_its_answer_type_and_premise(
-    question: str, kind: AnswerKind, predicate: str, clause: str
+    question: str, kind: AnswerKind, predicate: str | None, clause: str
 ) -> None:
     analysed = AnalysedQuestion.of(question, NLP)
     assert (analysed.kind, analysed.premise.predicate, analysed.premise.clause) == (

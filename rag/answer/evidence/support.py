@@ -17,6 +17,7 @@ from rag.answer.evidence.matching import SentenceMatch
 from rag.answer.evidence.premise import in_year, participant_in, unnamed_speaker
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.text.claims import name_words, same_name, speakers
+from rag.text.names import HONORIFICS
 from rag.text.nlp import Parsed, Pipeline
 from rag.text.numbers import Figure
 from rag.text.sentences import sentence_spans
@@ -153,6 +154,12 @@ class Judge:
         for who in speakers(parsed):
             if who.named and same_name(who.text, speaker):
                 return True
+            if not who.named and _by_title(who.text, speaker):
+                # "the president" of an article naming President Trump is Trump, even where
+                # no sentence before it names him (a headline parses poorly, a lead has none).
+                title = f"{passage.chunk.title}\n{self.article_text(passage)}"
+                if participant_in(title, speaker):
+                    return True
             found = (
                 None
                 if who.named
@@ -161,6 +168,13 @@ class Judge:
             if found is not None and same_name(found, speaker):
                 return True
         return False
+
+
+def _by_title(description: str, name: str) -> bool:
+    """Whether a description ("the president") is the title a name is written with
+    ("President Trump"): its last word is an honorific the name carries."""
+    words = description.lower().split()
+    return bool(words) and words[-1] in HONORIFICS and words[-1] in name.lower().split()
 
 
 def _before(text: str, start: int, chars: int = 0) -> str:

@@ -333,8 +333,10 @@ def _predicate(parsed: Parsed) -> int | None:
         # with its subject as modifiers.
         for k in parsed.children(root):
             t = parsed.tokens[k]
-            if t.dep == "dobj" and t.lemma not in LIGHT_VERBS and _can_be_verb(t.text):
-                return k
+            if t.dep == "dobj" and _can_be_verb(t.text):
+                # "did [Tencent report] at the end of …": the event is a light verb, so there
+                # is none to check; read on and "end" would be taken for it.
+                return k if t.lemma not in LIGHT_VERBS else None
         subject = _subject(parsed, root)
         after = max(parsed.subtree(subject)) + 1 if subject is not None else root + 1
         for k in range(after, len(parsed.tokens)):
