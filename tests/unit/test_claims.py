@@ -117,3 +117,6 @@ def test_a_premise_keeps_its_year_speaker_and_the_noun_of_a_held_event() -> None
     funeral = AnalysedQuestion.of("When was Kim Jong-nam's funeral held?", NLP).premise
     assert (funeral.predicate, funeral.event_noun) == ("hold", "funeral")
     assert not funeral.stated_in("Ri Jong-chol was held in police detention for two weeks.")
+    # A claim of the held event is backed by a report of it that says no "held".
+    assert funeral.backs_event("At the funeral on Sunday, mourners lined the streets.")
+    assert not funeral.stated_in("At the funeral on Sunday, mourners lined the streets.")

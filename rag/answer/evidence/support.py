@@ -100,8 +100,8 @@ class Judge:
         if unnamed and speakers(said):
             return f"the source says nothing of {unnamed[0]}"
         said_event = premise.predicate is not None and premise.stated_in(statement.text)
-        if said_event and not premise.stated_in(window):
-            return f"the source does not say {premise.predicate}"
+        if said_event and not premise.backs_event(window):
+            return f"the source does not say {premise.event_noun or premise.predicate}"
         return self._out_of_time(passage)
 
     def names_asked(self, statement: Statement) -> bool:

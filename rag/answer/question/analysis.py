@@ -202,6 +202,16 @@ class Premise:
             return False
         return self.event_noun is None or holds_noun(text, self.event_noun)
 
+    def backs_event(self, text: str) -> bool:
+        """Whether `text` can back a statement of the event: as `stated_in`, but for an event
+        that is its noun ("hold an election") the noun will do ("In Sunday's election, …"
+        says when it was held). Only for a claim the draft makes with its own date or figure;
+        whether the event happened at all is asked of `stated_in` (a referendum called for
+        is no referendum held)."""
+        if self.event_noun is not None and holds_noun(text, self.event_noun):
+            return True
+        return self.stated_in(text)
+
 
 @dataclass(frozen=True)
 class AnalysedQuestion:
