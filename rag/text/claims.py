@@ -205,22 +205,26 @@ def speakers(parsed: Parsed) -> list[Speaker]:
 
 
 def _quoting_verbs(parsed: Parsed) -> set[int]:
-    """The verbs that open a quotation: for each opening quotation mark (tag ``), the first
-    verb among its heads, when the quotation is what the verb says of its object (its object,
-    or "as" …) and not a circumstance ("met on \"Wednesday\""). News attributes quoted words
-    with any verb ("slammed the decision as", "hailed it as"), not only with verbs of speech."""
+    """The verbs that characterise something in quoted words: for each opening quotation mark
+    (tag ``) reached through "as", the verb it hangs from ("slammed the decision as \"an
+    overreach\"", "hailed it as \"historic\""). News attributes such words with any verb, not
+    only with verbs of speech; a quoted object or circumstance without "as" ("exchanged
+    \"views\"", "met on \"Wednesday\"") is the reporter's or a statement's word, not the
+    subject's."""
     verbs = set()
     for i, t in enumerate(parsed.tokens):
         if t.tag != "``":
             continue
-        k, seen = t.head, {i}
+        k, seen, through_as = t.head, {i}, False
         while k not in seen and parsed.tokens[k].pos != "VERB":
-            if parsed.tokens[k].pos == "ADP" and parsed.tokens[k].lemma != "as":
+            token = parsed.tokens[k]
+            if token.pos == "ADP" and token.lemma != "as":
                 break
+            through_as = through_as or token.lemma == "as"
             seen.add(k)
-            k = parsed.tokens[k].head
+            k = token.head
         else:
-            if parsed.tokens[k].pos == "VERB":
+            if through_as and parsed.tokens[k].pos == "VERB":
                 verbs.add(k)
     return verbs
 

@@ -40,8 +40,10 @@ def test_the_agent_of_a_passive_speech_verb_is_a_speaker() -> None:
 def test_the_subject_of_a_verb_that_opens_a_quotation_is_quoted() -> None:
     parsed = NLP.parse('At a rally, President Trump slammed the decision as "an overreach."')
     assert [(s.text, s.named) for s in speakers(parsed)] == [("President Trump", True)]
-    # Words in quotation marks are no one's quote when no verb introduces them.
+    # Quoted words that characterise nothing "as" are no one's quote: a circumstance, or an
+    # object taken from a statement.
     assert speakers(NLP.parse('Xi and Putin met in Astana on "Wednesday".')) == []
+    assert speakers(NLP.parse('In their meeting, Xi and Putin "exchanged views" on Gaza.')) == []
 
 
 @pytest.mark.parametrize(
