@@ -172,9 +172,9 @@ def _without_article(name: str) -> str:
 
 def speakers(parsed: Parsed) -> list[Speaker]:
     """Who the sentence quotes: the subject of each speech verb ("Trump said", "he told
-    reporters") and of a verb whose words are in quotation marks ("Trump slammed the ruling
-    as \"an overreach\""), the agent of a passive speech verb ("quoted by Xinhua"), and X in
-    "according to X"."""
+    reporters") and of a verb that characterises something "as" quoted words ("Trump slammed
+    the ruling as \"an overreach\""), the agent of a passive speech verb ("quoted by
+    Xinhua"), and X in "according to X"."""
     out = []
     quoting = _quoting_verbs(parsed)
     for i, t in enumerate(parsed.tokens):

@@ -48,6 +48,11 @@ def participant_in(text: str, name: str) -> bool:
     return name_in(text, name)
 
 
+def in_article(passage: Passage, name: str, article_text: Callable[[Passage], str]) -> bool:
+    """Whether the passage's article, headline and whole text, names `name`."""
+    return participant_in(f"{passage.chunk.title}\n{article_text(passage)}", name)
+
+
 def check_premise(
     question: AnalysedQuestion,
     pool: list[Passage],
@@ -62,9 +67,7 @@ def check_premise(
     about = [
         i
         for i, p in enumerate(pool)
-        if all(
-            participant_in(f"{p.chunk.title}\n{article_text(p)}", n) for n in premise.participants
-        )
+        if all(in_article(p, n, article_text) for n in premise.participants)
     ]
     if not about:
         return HOLDS  # the pool is not about them: unanswerable, not a false premise

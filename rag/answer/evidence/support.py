@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.answer.evidence.matching import SentenceMatch
-from rag.answer.evidence.premise import in_year, participant_in, unnamed_speaker
+from rag.answer.evidence.premise import in_article, in_year, participant_in, unnamed_speaker
 from rag.answer.question.analysis import AnalysedQuestion
 from rag.text.claims import name_words, same_name, speakers
 from rag.text.names import HONORIFICS
@@ -87,8 +87,11 @@ class Judge:
         source is of another time than the question's."""
         start = citation.start - passage.chunk.start
         window = f"{_before(passage.chunk.text, start)} {citation.quote}"
-        article = f"{passage.chunk.title}\n{self.article_text(passage)}"
-        missing = [n for n in self.question.premise.participants if not participant_in(article, n)]
+        missing = [
+            n
+            for n in self.question.premise.participants
+            if not in_article(passage, n, self.article_text)
+        ]
         if missing:
             return f"the source's article does not name {missing[0]}"
         said, quoted = self.nlp.parse_many([statement.text, citation.quote])
@@ -154,12 +157,14 @@ class Judge:
         for who in speakers(parsed):
             if who.named and same_name(who.text, speaker):
                 return True
-            if not who.named and _by_title(who.text, speaker):
-                # "the president" of an article naming President Trump is Trump, even where
-                # no sentence before it names him (a headline parses poorly, a lead has none).
-                title = f"{passage.chunk.title}\n{self.article_text(passage)}"
-                if participant_in(title, speaker):
-                    return True
+            # "the president" of an article naming President Trump is Trump, even where no
+            # sentence before it names him (a headline parses poorly, a lead has none).
+            if (
+                not who.named
+                and _by_title(who.text, speaker)
+                and in_article(passage, speaker, self.article_text)
+            ):
+                return True
             found = (
                 None
                 if who.named
