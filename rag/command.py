@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from rag.errors import RagError
 
 
@@ -21,6 +23,12 @@ def run_reporting_errors(command: Callable[[], int]) -> int:
         return command()
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        # A bad setting (.env or RAG_* variables) is the user's input: name it, no traceback.
+        for problem in exc.errors():
+            where = "__".join(str(part) for part in problem["loc"]).upper()
+            print(f"error: setting RAG_{where}: {problem['msg']}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -144,6 +144,8 @@ class Settings(BaseSettings):
         env_nested_delimiter="__",
         env_file=".env",
         env_file_encoding="utf-8",
+        # `RAG_X=` means "the default", as .env.example documents for optional settings.
+        env_ignore_empty=True,
         extra="ignore",
     )
 
